@@ -1,0 +1,45 @@
+"""`mcv`: parse the command line, dispatch to one command, turn its outcome into an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from validator import __version__
+from validator.commands import check, schema
+from validator.errors import UserError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mcv", description="Model-compression submission validator.",
+        epilog="Commands not listed here (reproduce, compare, comment, table, import) are "
+        "not built yet.")
+    parser.add_argument("--version", action="version", version=f"mcv {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in (check, schema):
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed usage or help
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        code: int = args.handler(args)
+    except UserError as exc:
+        print(f"mcv {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mcv: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `mcv check ... | head`
+        sys.stderr.close()
+        return 1
+    return code

@@ -1,0 +1,53 @@
+"""`mcv check`: static checks of manifests and the pull request around them. No model loads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from validator.findings import Finding, Summary
+from validator.output import RENDERERS
+from validator.pipeline import expand, read_changed_files, read_teams, run_check
+from validator.rules.base import PullRequest
+
+DEFAULT_TEAMS = Path("submissions/teams.yml")
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "check", help="static checks: schema, title, team, paths, plausibility",
+        description="Check submission manifests without loading any model. "
+        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error.")
+    parser.add_argument("manifests", nargs="+", metavar="MANIFEST",
+                        help="manifest files, or folders to search for hw-*.yaml")
+    parser.add_argument("--pr-title", metavar="T", help="the pull request's title")
+    parser.add_argument("--changed-files", metavar="F", type=Path,
+                        help="file listing the PR's changed paths, one a line")
+    parser.add_argument("--author", metavar="LOGIN", help="the PR author's GitHub login")
+    parser.add_argument("--teams", metavar="FILE", type=Path,
+                        help=f"team registry (default: {DEFAULT_TEAMS} when it exists)")
+    parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
+                        help="output format (default: text)")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = expand(args.manifests)
+    findings: list[Finding] = []
+    teams_path: Path | None = args.teams or (DEFAULT_TEAMS if DEFAULT_TEAMS.is_file() else None)
+    teams = None
+    if teams_path is not None:
+        teams, teams_findings = read_teams(teams_path)
+        findings += teams_findings
+    pr = PullRequest(
+        title=args.pr_title,
+        changed_files=read_changed_files(args.changed_files) if args.changed_files else None,
+        changed_files_source=str(args.changed_files) if args.changed_files else None,
+        author=args.author, teams=teams,
+        teams_source=str(teams_path) if teams_path else None,
+    )
+    findings += run_check(paths, pr)
+    summary = Summary.of(findings, files=(str(p) for p in paths))
+    RENDERERS[args.format](findings, summary, sys.stdout)
+    return 1 if summary.errors else 0

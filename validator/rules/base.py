@@ -1,0 +1,75 @@
+"""What a rule is, and what it is given to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Protocol
+
+from validator.findings import Finding, Loc, Severity
+from validator.manifest.schema import Manifest
+from validator.manifest.teams import TeamsFile
+from validator.manifest.yaml_loader import Document
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str  # "MCV401"
+    id: str  # "copied-from-baseline"
+    summary: str  # one line for the docs table
+    severity: Severity = Severity.ERROR
+
+    def finding(self, file: str | None, loc: Loc, message: str, hint: str = "",
+                severity: Severity | None = None, line: int | None = None) -> Finding:
+        return Finding(self.code, self.id, severity or self.severity, message, hint,
+                       file, loc, line, 1 if line is not None else None)
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    path: PurePosixPath
+    line: int  # where it is listed in the --changed-files file
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What `mcv check` was told about the pull request; every part is optional."""
+
+    title: str | None = None
+    changed_files: tuple[ChangedFile, ...] | None = None
+    changed_files_source: str | None = None
+    author: str | None = None
+    teams: TeamsFile | None = None
+    teams_source: str | None = None
+
+
+@dataclass
+class ManifestContext:
+    display: str  # the path as findings show it
+    folder: str  # name of the folder holding the manifest
+    filename: str
+    document: Document | None
+    manifest: Manifest | None  # None when loading or the schema failed
+    pr: PullRequest
+
+
+@dataclass
+class SubmissionContext:
+    manifests: list[ManifestContext] = field(default_factory=list)
+    pr: PullRequest = field(default_factory=PullRequest)
+
+    def valid(self) -> list[tuple[ManifestContext, Manifest]]:
+        return [(c, c.manifest) for c in self.manifests if c.manifest is not None]
+
+
+class ManifestRule(Protocol):
+    INFO: RuleInfo
+
+    def check(self, ctx: ManifestContext) -> Iterable[Finding]: ...
+
+
+class SubmissionRule(Protocol):
+    INFO: RuleInfo
+
+    def check(self, ctx: SubmissionContext) -> Iterable[Finding]: ...

@@ -1,0 +1,22 @@
+"""Sizes, latencies and memory are positive: zero means 'not measured', so leave it out."""
+
+from collections.abc import Iterator
+
+from validator.findings import Finding
+from validator.rules._runs import LATENCY, MEMORY
+from validator.rules.base import ManifestContext, RuleInfo
+
+INFO = RuleInfo("MCV406", "non-positive", "size, latency and memory values are above zero")
+
+
+def check(ctx: ManifestContext) -> Iterator[Finding]:
+    if ctx.manifest is None:
+        return
+    for index, run in enumerate(ctx.manifest.runs):
+        for field in ("size_mb", *LATENCY, *MEMORY):
+            value = getattr(run.reported, field)
+            if value is not None and value <= 0:
+                yield INFO.finding(
+                    ctx.display, ("runs", index, "reported", field),
+                    f"runs[{index}] `{run.label}`: {field} is {value:g}",
+                    "leave the key out when it was not measured")

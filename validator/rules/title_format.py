@@ -1,0 +1,22 @@
+"""The PR title reads `team HW-N`, which is how reviewers and the bot find the submission."""
+
+from collections.abc import Iterator
+
+from validator.findings import Finding
+from validator.pr_title import Title, guess_title, parse_title
+from validator.rules.base import RuleInfo, SubmissionContext
+
+INFO = RuleInfo("MCV301", "title-format", "the pull-request title is `team HW-N`")
+
+
+def check(ctx: SubmissionContext) -> Iterator[Finding]:
+    title = ctx.pr.title
+    if title is None or parse_title(title):
+        return
+    valid = ctx.valid()
+    guess = guess_title(title)
+    if len(valid) == 1:
+        guess = Title(valid[0][1].team, valid[0][1].homework)
+    hint = (f"rename the pull request to `{guess}`" if guess
+            else "rename the pull request to `<team> HW-<N>`, e.g. `ml_masters HW-2`")
+    yield INFO.finding(None, (), f"pull-request title `{title}` is not `team HW-N`", hint)

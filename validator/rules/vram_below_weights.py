@@ -1,0 +1,25 @@
+"""The weights sit in GPU memory while the model runs there, so VRAM is at least their size."""
+
+from collections.abc import Iterator
+
+from validator.findings import Finding
+from validator.rules.base import ManifestContext, RuleInfo
+
+INFO = RuleInfo("MCV405", "vram-below-weights", "vram_mb is not below the run's own size_mb")
+
+_SLACK = 0.95
+
+
+def check(ctx: ManifestContext) -> Iterator[Finding]:
+    if ctx.manifest is None:
+        return
+    for index, run in enumerate(ctx.manifest.runs):
+        vram, size = run.reported.vram_mb, run.reported.size_mb
+        if vram is None or size is None or size <= 0 or vram <= 0 or vram >= _SLACK * size:
+            continue
+        yield INFO.finding(
+            ctx.display, ("runs", index, "reported", "vram_mb"),
+            f"runs[{index}] `{run.label}`: {vram:g} MB of VRAM holds less than its own "
+            f"{size:g} MB of weights",
+            "report the peak GPU memory (torch.cuda.max_memory_allocated or NVML) while the "
+            "model runs, and the size of the same model's file")
