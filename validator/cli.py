@@ -15,9 +15,11 @@ EXIT_USAGE = 2
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="mcv", description="Model-compression submission validator.",
+        prog="mcv",
+        description="Model-compression submission validator.",
         epilog="Commands not listed here (reproduce, compare, comment, table, import) are "
-        "not built yet.")
+        "not built yet.",
+    )
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in (check, schema):

@@ -47,8 +47,11 @@ def read_changed_files(path: Path) -> tuple[ChangedFile, ...]:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise UserError(f"--changed-files {path}: {exc.strerror or exc}") from None
-    files = tuple(ChangedFile(PurePosixPath(line.strip().removeprefix("./")), number)
-                  for number, line in enumerate(text.splitlines(), start=1) if line.strip())
+    files = tuple(
+        ChangedFile(PurePosixPath(line.strip().removeprefix("./")), number)
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    )
     if len(files) > MAX_CHANGED_FILES:
         raise UserError(f"--changed-files {path}: more than {MAX_CHANGED_FILES} paths")
     return files

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 _STRICT = re.compile(r"^(?P<team>[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?) HW-(?P<n>[1-7])$")
 _LOOSE = re.compile(
-    r"^\s*(?P<team>[\w-]+?)[\s_:-]*(?:hw|дз|homework)[\s_#.:-]*(?P<n>\d{1,2})\s*$",
-    re.IGNORECASE)
+    r"^\s*(?P<team>[\w-]+?)[\s_:-]*(?:hw|дз|homework)[\s_#.:-]*(?P<n>\d{1,2})\s*$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,34 @@ DEFAULT_TEAMS = Path("submissions/teams.yml")
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser(
-        "check", help="static checks: schema, title, team, paths, plausibility",
+        "check",
+        help="static checks: schema, title, team, paths, plausibility",
         description="Check submission manifests without loading any model. "
-        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error.")
-    parser.add_argument("manifests", nargs="+", metavar="MANIFEST",
-                        help="manifest files, or folders to search for hw-*.yaml")
+        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error.",
+    )
+    parser.add_argument(
+        "manifests",
+        nargs="+",
+        metavar="MANIFEST",
+        help="manifest files, or folders to search for hw-*.yaml",
+    )
     parser.add_argument("--pr-title", metavar="T", help="the pull request's title")
-    parser.add_argument("--changed-files", metavar="F", type=Path,
-                        help="file listing the PR's changed paths, one a line")
+    parser.add_argument(
+        "--changed-files",
+        metavar="F",
+        type=Path,
+        help="file listing the PR's changed paths, one a line",
+    )
     parser.add_argument("--author", metavar="LOGIN", help="the PR author's GitHub login")
-    parser.add_argument("--teams", metavar="FILE", type=Path,
-                        help=f"team registry (default: {DEFAULT_TEAMS} when it exists)")
-    parser.add_argument("--format", choices=sorted(RENDERERS), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--teams",
+        metavar="FILE",
+        type=Path,
+        help=f"team registry (default: {DEFAULT_TEAMS} when it exists)",
+    )
+    parser.add_argument(
+        "--format", choices=sorted(RENDERERS), default="text", help="output format (default: text)"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
         title=args.pr_title,
         changed_files=read_changed_files(args.changed_files) if args.changed_files else None,
         changed_files_source=str(args.changed_files) if args.changed_files else None,
-        author=args.author, teams=teams,
+        author=args.author,
+        teams=teams,
         teams_source=str(teams_path) if teams_path else None,
     )
     findings += run_check(paths, pr)

@@ -9,8 +9,11 @@ from validator.manifest.schema import json_schema_text
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("schema", help="print the manifest JSON Schema",
-                            description="Print the JSON Schema of manifest v1.")
+    parser = sub.add_parser(
+        "schema",
+        help="print the manifest JSON Schema",
+        description="Print the JSON Schema of manifest v1.",
+    )
     parser.set_defaults(handler=run)
 
 

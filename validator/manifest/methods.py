@@ -20,8 +20,11 @@ PruneStorage = Literal["dense", "sparse", "gzip", "theoretical"]
 ClusterStorage = Literal["dense", "codebook", "gzip", "theoretical"]
 LayerPatterns = Annotated[
     list[Annotated[str, Field(min_length=1, max_length=200)]],
-    Field(min_length=1, max_length=100,
-          description="Module names or glob patterns (`encoder.*.dense`) the method touches."),
+    Field(
+        min_length=1,
+        max_length=100,
+        description="Module names or glob patterns (`encoder.*.dense`) the method touches.",
+    ),
 ]
 
 DTYPE_BITS: dict[str, int] = {"float32": 32, "float16": 16, "bfloat16": 16}
@@ -68,10 +71,19 @@ class Fp16Params(Params):
         return 16
 
 
+DynamicModule = Literal["Linear", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell"]
+
+
+def _linear_only() -> list[DynamicModule]:
+    return ["Linear"]
+
+
 class DynamicInt8Params(Params):
-    layers: list[Literal["Linear", "LSTM", "GRU", "LSTMCell", "GRUCell", "RNNCell"]] = Field(
-        default_factory=lambda: ["Linear"], min_length=1,
-        description="Module types quantized by torch.ao dynamic quantization.")
+    layers: list[DynamicModule] = Field(
+        default_factory=_linear_only,
+        min_length=1,
+        description="Module types quantized by torch.ao dynamic quantization.",
+    )
 
     @property
     def weight_bits(self) -> float | None:
@@ -136,8 +148,10 @@ class PruneUnstructuredParams(Params):
     amount: Fraction = Field(description="Share of weights zeroed by L1 magnitude.")
     layers: LayerPatterns | None = None
     storage: PruneStorage | None = Field(
-        None, description="How the reported size was stored: dense file, sparse (CSR), "
-        "gzip of the dense file, or theoretical (nonzeros x bits).")
+        None,
+        description="How the reported size was stored: dense file, sparse (CSR), "
+        "gzip of the dense file, or theoretical (nonzeros x bits).",
+    )
 
 
 class PruneStructuredParams(Params):
@@ -152,8 +166,10 @@ class KMeansParams(Params):
     clusters: int = Field(ge=2, le=65_536, description="Centroids per clustered layer (k).")
     layers: LayerPatterns | None = None
     storage: ClusterStorage | None = Field(
-        None, description="How the reported size was stored: dense file, codebook + "
-        "indices, gzip of the dense file, or theoretical (indices x log2(k) + codebook).")
+        None,
+        description="How the reported size was stored: dense file, codebook + "
+        "indices, gzip of the dense file, or theoretical (indices x log2(k) + codebook).",
+    )
 
 
 class GptqParams(Params):
@@ -205,6 +221,9 @@ class DistilledParams(Params):
 
 
 class CustomParams(Params):
-    script: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]*(/[A-Za-z0-9_][A-Za-z0-9_-]*)*\.py$", max_length=200,
-                        description="Python file in the team's folder; runs in the sandbox.")
+    script: str = Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_-]*(/[A-Za-z0-9_][A-Za-z0-9_-]*)*\.py$",
+        max_length=200,
+        description="Python file in the team's folder; runs in the sandbox.",
+    )
     description: str = Field(min_length=1, max_length=500)

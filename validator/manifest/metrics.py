@@ -6,8 +6,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 MetricName = Literal[
-    "accuracy", "f1", "precision", "recall", "exact_match",
-    "wer", "cer", "bleu", "chrf", "perplexity",
+    "accuracy",
+    "f1",
+    "precision",
+    "recall",
+    "exact_match",
+    "wer",
+    "cer",
+    "bleu",
+    "chrf",
+    "perplexity",
 ]
 TaskName = Literal[
     "text-classification",
@@ -56,4 +64,3 @@ TASK_METRICS: dict[str, frozenset[str]] = {
     "causal-lm": frozenset({"perplexity", "accuracy"}),
     "translation": frozenset({"bleu", "chrf"}),
 }
-

@@ -14,27 +14,47 @@ from validator.manifest.metrics import MetricName, TaskName
 SCHEMA_VERSION = 1
 SCHEMA_ID = "https://aitalents.github.io/model-compression-validator/manifest.v1.json"
 
-TeamSlug = Annotated[str, Field(
-    pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$",
-    description="Lower-case letters, digits, `_` and `-`; the folder name under submissions/.")]
-Label = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[^\r\n\t]+$",
-                             description="Shown in the leaderboard.")]
+TeamSlug = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9](?:[a-z0-9_-]{0,38}[a-z0-9])?$",
+        description="Lower-case letters, digits, `_` and `-`; the folder name under submissions/.",
+    ),
+]
+Label = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=80,
+        pattern=r"^[^\r\n\t]+$",
+        description="Shown in the leaderboard.",
+    ),
+]
 Measure = Annotated[float | None, Field(description="Positive; see the field name for the unit.")]
 
 
 class Model(StrictModel):
-    id: str = Field(min_length=1, max_length=200,
-                    description="Hugging Face hub id (`org/name`) or a local path.")
-    revision: str | None = Field(None, min_length=1, max_length=64,
-                                 description="Pinned commit sha of the model repository.")
+    id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Hugging Face hub id (`org/name`) or a local path.",
+    )
+    revision: str | None = Field(
+        None, min_length=1, max_length=64, description="Pinned commit sha of the model repository."
+    )
     task: TaskName
 
 
 class Evaluation(StrictModel):
-    dataset: str = Field(min_length=1, max_length=200,
-                         description="Hub dataset id or a local .jsonl/.parquet path.")
-    subset: str | None = Field(None, min_length=1, max_length=100,
-                               description="Dataset configuration name, e.g. `sst2` of glue.")
+    dataset: str = Field(
+        min_length=1, max_length=200, description="Hub dataset id or a local .jsonl/.parquet path."
+    )
+    subset: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="Dataset configuration name, e.g. `sst2` of glue.",
+    )
     split: str = Field("validation", min_length=1, max_length=100)
     samples: int = Field(ge=1, le=1_000_000, description="Rows evaluated, in dataset order.")
     metric: MetricName
@@ -46,10 +66,12 @@ class Reported(StrictModel):
     gpu_ms: Measure = Field(None, description="Latency per sample on GPU, batch 1, ms.")
     ram_mb: Measure = Field(None, description="Peak resident memory, MB.")
     vram_mb: Measure = Field(None, description="Peak GPU memory, MB.")
-    quality: float | None = Field(None, description="Value of `evaluation.metric`, fractions "
-                                  "as 0..1 (82.8% is 0.828).")
+    quality: float | None = Field(
+        None, description="Value of `evaluation.metric`, fractions as 0..1 (82.8% is 0.828)."
+    )
     extra_metrics: dict[MetricName, float] = Field(
-        default_factory=dict, description="Other metrics measured on the same samples.")
+        default_factory=dict, description="Other metrics measured on the same samples."
+    )
 
 
 class Hardware(StrictModel):
@@ -162,22 +184,70 @@ class CustomRun(RunBase):
 
 
 RUN_TYPES: tuple[type[RunBase], ...] = (
-    OriginalRun, Fp16Run, Bf16Run, DynamicInt8Run, StaticInt8Run, OnnxRun, OnnxInt8Run,
-    OpenVinoRun, TorchScriptRun, TensorRtRun, PruneUnstructuredRun, PruneStructuredRun,
-    KMeansRun, GptqRun, AwqRun, BnbInt8Run, Bnb4BitRun, DistilledRun, CustomRun,
+    OriginalRun,
+    Fp16Run,
+    Bf16Run,
+    DynamicInt8Run,
+    StaticInt8Run,
+    OnnxRun,
+    OnnxInt8Run,
+    OpenVinoRun,
+    TorchScriptRun,
+    TensorRtRun,
+    PruneUnstructuredRun,
+    PruneStructuredRun,
+    KMeansRun,
+    GptqRun,
+    AwqRun,
+    BnbInt8Run,
+    Bnb4BitRun,
+    DistilledRun,
+    CustomRun,
 )
 
 Run = Annotated[
-    OriginalRun | Fp16Run | Bf16Run | DynamicInt8Run | StaticInt8Run | OnnxRun | OnnxInt8Run
-    | OpenVinoRun | TorchScriptRun | TensorRtRun | PruneUnstructuredRun | PruneStructuredRun
-    | KMeansRun | GptqRun | AwqRun | BnbInt8Run | Bnb4BitRun | DistilledRun | CustomRun,
+    OriginalRun
+    | Fp16Run
+    | Bf16Run
+    | DynamicInt8Run
+    | StaticInt8Run
+    | OnnxRun
+    | OnnxInt8Run
+    | OpenVinoRun
+    | TorchScriptRun
+    | TensorRtRun
+    | PruneUnstructuredRun
+    | PruneStructuredRun
+    | KMeansRun
+    | GptqRun
+    | AwqRun
+    | BnbInt8Run
+    | Bnb4BitRun
+    | DistilledRun
+    | CustomRun,
     Field(discriminator="method"),
 ]
 
 MethodName = Literal[
-    "original", "fp16", "bf16", "dynamic-int8", "static-int8", "onnx", "onnx-int8",
-    "openvino", "torchscript", "tensorrt", "prune-unstructured", "prune-structured",
-    "kmeans", "gptq", "awq", "bnb-int8", "bnb-4bit", "distilled", "custom",
+    "original",
+    "fp16",
+    "bf16",
+    "dynamic-int8",
+    "static-int8",
+    "onnx",
+    "onnx-int8",
+    "openvino",
+    "torchscript",
+    "tensorrt",
+    "prune-unstructured",
+    "prune-structured",
+    "kmeans",
+    "gptq",
+    "awq",
+    "bnb-int8",
+    "bnb-4bit",
+    "distilled",
+    "custom",
 ]
 
 
@@ -203,8 +273,12 @@ class Manifest(StrictModel):
 def json_schema() -> dict[str, Any]:
     """The manifest JSON Schema, for editors and for `mcv schema`."""
     schema = Manifest.model_json_schema()
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
-            "title": "Model-compression submission manifest (v1)", **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        **schema,
+        "title": "Model-compression submission manifest (v1)",
+    }
 
 
 def json_schema_text() -> str:

@@ -16,7 +16,7 @@ from pydantic_core import ErrorDetails
 
 from validator.findings import Finding, Loc, Severity, format_loc
 from validator.manifest.schema import RUN_TYPE_BY_METHOD
-from validator.manifest.yaml_loader import Document
+from validator.manifest.yaml_loader import Document, child
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -42,9 +42,7 @@ def clean_loc(doc: Document, loc: tuple[Any, ...]) -> Loc:
         if isinstance(node, dict) and part not in node and node.get("method") == part:
             continue
         out.append(part)
-        node = node.get(part) if isinstance(node, dict) else (
-            node[part] if isinstance(node, list) and isinstance(part, int)
-            and 0 <= part < len(node) else None)
+        node = child(node, part)
     return tuple(out)
 
 
@@ -61,7 +59,8 @@ def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Findin
         close = difflib.get_close_matches(key, allowed, n=1)
         message = f"unknown key `{key}` in {parent}"
         hint = (f"did you mean `{close[0]}`? " if close else "") + (
-            f"allowed here: {', '.join(allowed)}" if allowed else "remove it")
+            f"allowed here: {', '.join(allowed)}" if allowed else "remove it"
+        )
         mark = doc.mark(loc, key=True)
     elif kind == "missing":
         key = str(loc[-1]) if loc else ""
@@ -72,7 +71,8 @@ def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Findin
         close = difflib.get_close_matches(tag, list(RUN_TYPE_BY_METHOD), n=1)
         message = f"{where}.method: unknown method `{tag}`"
         hint = (f"did you mean `{close[0]}`? " if close else "") + (
-            f"methods: {', '.join(RUN_TYPE_BY_METHOD)}")
+            f"methods: {', '.join(RUN_TYPE_BY_METHOD)}"
+        )
         mark = doc.mark((*loc, "method"))
     elif kind == "union_tag_not_found":
         message = f"{where} has no `method`"
@@ -91,6 +91,10 @@ def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Findin
         hint = "write a plain number without units (sizes in MB, times in ms)"
     elif kind == "finite_number":
         hint = "write a finite number; leave the key out if it was not measured"
+    elif kind in {"model_type", "dict_type", "model_attributes_type"}:
+        hint = "this should be a mapping of `key: value` lines; see submissions/example_team/"
+    elif kind == "list_type":
+        hint = "this should be a list: one `- ` item per entry"
     elif kind == "bool_type":
         hint = "write `true` or `false`"
     rule = kind if kind == "yaml-type-trap" else f"schema/{kind}"

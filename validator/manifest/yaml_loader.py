@@ -21,6 +21,7 @@ from validator.findings import Finding, Loc, Severity
 
 MAX_BYTES = 64 * 1024
 MAX_DEPTH = 16
+MAX_REPEATS = 5  # findings of one code per file before the rest are counted, not listed
 _MAX_NUMBER_CHARS = 64  # longer digit strings stay text (int() refuses 4300+ digits anyway)
 
 _NULL = {"", "~", "null", "Null", "NULL"}
@@ -62,13 +63,17 @@ class Document:
     def get(self, loc: Loc) -> Any:
         node = self.data
         for part in loc:
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-                node = node[part]
-            else:
-                return None
+            node = child(node, part)
         return node
+
+
+def child(node: Any, part: str | int) -> Any:
+    """`node[part]` for parsed YAML data, or None where there is no such child."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 class _Problem(Exception):
@@ -106,7 +111,8 @@ def resolve_plain(text: str) -> Any:
 
 
 def _mark_of(event: yaml.Event) -> Mark:
-    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+    start = event.start_mark
+    return Mark(start.line + 1, start.column + 1) if start is not None else Mark(1, 1)
 
 
 def _mark_at(text: str, index: int) -> Mark:
@@ -156,23 +162,53 @@ class _Builder:
         self.findings: list[Finding] = []
         self.documents = 0
         self.root_set = False
+        self.repeats: dict[str, int] = {}
 
     def problem(self, code: str, rule: str, message: str, hint: str, mark: Mark) -> None:
-        self.findings.append(_finding(self.doc.path, code, rule, message, hint, mark))
+        self.repeats[code] = self.repeats.get(code, 0) + 1
+        if self.repeats[code] <= MAX_REPEATS:
+            self.findings.append(_finding(self.doc.path, code, rule, message, hint, mark))
+
+    def all_findings(self) -> list[Finding]:
+        """The findings, plus one line per code saying how many more were not listed."""
+        out = list(self.findings)
+        for code, count in self.repeats.items():
+            if count > MAX_REPEATS:
+                first = next(f for f in self.findings if f.code == code)
+                out.append(
+                    _finding(
+                        self.doc.path,
+                        code,
+                        first.rule,
+                        f"{count - MAX_REPEATS} more like this not listed",
+                        first.hint,
+                        Mark(first.line or 1, first.col or 1),
+                    )
+                )
+        return out
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
-                raise _Problem(_finding(
-                    self.doc.path, "MCV010", "several-documents",
-                    "the file holds more than one YAML document (a second `---`)",
-                    "keep one manifest per file; remove the extra `---` and what follows",
-                    _mark_of(event)))
+                raise _Problem(
+                    _finding(
+                        self.doc.path,
+                        "MCV010",
+                        "several-documents",
+                        "the file holds more than one YAML document (a second `---`)",
+                        "keep one manifest per file; remove the extra `---` and what follows",
+                        _mark_of(event),
+                    )
+                )
         elif isinstance(event, yaml.AliasEvent):
-            self.problem("MCV007", "yaml-alias",
-                         f"alias `*{event.anchor}`: anchors and aliases are not allowed",
-                         "write the value out in full", _mark_of(event))
+            self.problem(
+                "MCV007",
+                "yaml-alias",
+                f"alias `*{event.anchor}`: anchors and aliases are not allowed",
+                "write the value out in full",
+                _mark_of(event),
+            )
             self.value(None, event, plain=None)
         elif isinstance(event, yaml.ScalarEvent):
             self.check_node(event)
@@ -182,15 +218,21 @@ class _Builder:
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             self.check_node(event)
             container: dict[str, Any] | list[Any] = (
-                {} if isinstance(event, yaml.MappingStartEvent) else [])
+                {} if isinstance(event, yaml.MappingStartEvent) else []
+            )
             loc = self.value(container, event, plain=None)
             if loc is not None:
                 if len(self.stack) >= MAX_DEPTH:
-                    raise _Problem(_finding(
-                        self.doc.path, "MCV008", "too-deep",
-                        f"nesting deeper than {MAX_DEPTH} levels",
-                        "a manifest is at most a few levels deep; flatten this value",
-                        _mark_of(event)))
+                    raise _Problem(
+                        _finding(
+                            self.doc.path,
+                            "MCV008",
+                            "too-deep",
+                            f"nesting deeper than {MAX_DEPTH} levels",
+                            "a manifest is at most a few levels deep; flatten this value",
+                            _mark_of(event),
+                        )
+                    )
                 self.stack.append(_Frame(container, loc))
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
             self.stack.pop()
@@ -198,14 +240,21 @@ class _Builder:
     def check_node(self, event: yaml.NodeEvent) -> None:
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
-            self.problem("MCV006", "yaml-tag", f"YAML tag `{tag}` is not allowed",
-                         "remove the tag; quote the value if it must stay text",
-                         _mark_of(event))
+            self.problem(
+                "MCV006",
+                "yaml-tag",
+                f"YAML tag `{tag}` is not allowed",
+                "remove the tag; quote the value if it must stay text",
+                _mark_of(event),
+            )
         if event.anchor is not None:
-            self.problem("MCV007", "yaml-anchor",
-                         f"anchor `&{event.anchor}`: anchors and aliases are not allowed",
-                         "remove the anchor and write each value out in full",
-                         _mark_of(event))
+            self.problem(
+                "MCV007",
+                "yaml-anchor",
+                f"anchor `&{event.anchor}`: anchors and aliases are not allowed",
+                "remove the anchor and write each value out in full",
+                _mark_of(event),
+            )
 
     def value(self, data: Any, event: yaml.Event, plain: str | None) -> Loc | None:
         """Place a node; return its loc, or None when it was a mapping key."""
@@ -235,15 +284,24 @@ class _Builder:
 
     def take_key(self, frame: _Frame, data: Any, event: yaml.Event, mark: Mark) -> None:
         if not isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
-            self.problem("MCV004", "yaml-syntax", "a mapping key must be plain text",
-                         "use a simple word as the key", mark)
+            self.problem(
+                "MCV004",
+                "yaml-syntax",
+                "a mapping key must be plain text",
+                "use a simple word as the key",
+                mark,
+            )
             raise _Problem(self.findings.pop())
         key = event.value if isinstance(event, yaml.ScalarEvent) else "*alias"
         if key in frame.keys_seen:
             first = frame.keys_seen[key]
-            self.problem("MCV005", "duplicate-key",
-                         f"duplicate key `{key}` (first written at line {first.line})",
-                         "keep one of the two; YAML would silently drop the first", mark)
+            self.problem(
+                "MCV005",
+                "duplicate-key",
+                f"duplicate key `{key}` (first written at line {first.line})",
+                "keep one of the two; YAML would silently drop the first",
+                mark,
+            )
         else:
             frame.keys_seen[key] = mark
         frame.key, frame.key_mark = key, mark
@@ -251,49 +309,96 @@ class _Builder:
 
 def _decode(path: str, raw: bytes) -> str:
     if len(raw) > MAX_BYTES:
-        raise _Problem(_finding(
-            path, "MCV003", "too-large",
-            f"the file is larger than {MAX_BYTES // 1024} KiB",
-            "a manifest is a few hundred lines at most; is this the right file?", Mark(1, 1)))
+        raise _Problem(
+            _finding(
+                path,
+                "MCV003",
+                "too-large",
+                f"the file is larger than {MAX_BYTES // 1024} KiB",
+                "a manifest is a few hundred lines at most; is this the right file?",
+                Mark(1, 1),
+            )
+        )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _Problem(
+            _finding(
+                path,
+                "MCV002",
+                "not-utf8",
+                "the file is UTF-16 text",
+                "save the file as UTF-8",
+                Mark(1, 1),
+            )
+        )
     if b"\x00" in raw:
         at = raw.index(b"\x00")
-        raise _Problem(_finding(
-            path, "MCV002", "not-text", "the file is binary (it contains NUL bytes)",
-            "save the manifest as UTF-8 text", _mark_at(raw[:at].decode("utf-8", "replace"), at)))
+        raise _Problem(
+            _finding(
+                path,
+                "MCV002",
+                "not-text",
+                "the file is binary (it contains NUL bytes)",
+                "save the manifest as UTF-8 text",
+                _mark_at(raw[:at].decode("utf-8", "replace"), at),
+            )
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         good = raw[: exc.start].decode("utf-8")
-        raise _Problem(_finding(
-            path, "MCV002", "not-utf8",
-            f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
-            "save the file as UTF-8 (not cp1251 or UTF-16)", _mark_at(good, len(good)))) from None
+        raise _Problem(
+            _finding(
+                path,
+                "MCV002",
+                "not-utf8",
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                "save the file as UTF-8 (not cp1251 or UTF-16)",
+                _mark_at(good, len(good)),
+            )
+        ) from None
     return text.removeprefix("\ufeff")
 
 
 def _guard_depth(path: str, text: str) -> None:
     deepest, where = _flow_depth(text)
     if deepest > MAX_DEPTH:
-        raise _Problem(_finding(
-            path, "MCV008", "too-deep", f"brackets nested {deepest} levels deep",
-            "a manifest is at most a few levels deep; flatten this value",
-            _mark_at(text, where)))
+        raise _Problem(
+            _finding(
+                path,
+                "MCV008",
+                "too-deep",
+                f"brackets nested {deepest} levels deep",
+                "a manifest is at most a few levels deep; flatten this value",
+                _mark_at(text, where),
+            )
+        )
 
 
 def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     if isinstance(exc, yaml.reader.ReaderError):
-        return _finding(path, "MCV002", "not-text",
-                        f"character {exc.character!r} is not allowed in YAML",
-                        "remove control characters; save the file as plain UTF-8 text",
-                        _mark_at(text, exc.position))
+        return _finding(
+            path,
+            "MCV002",
+            "not-text",
+            f"character {exc.character!r} is not allowed in YAML",
+            "remove control characters; save the file as plain UTF-8 text",
+            _mark_at(text, exc.position),
+        )
     if isinstance(exc, yaml.MarkedYAMLError):
         where = exc.problem_mark or exc.context_mark
         mark = Mark(where.line + 1, where.column + 1) if where else Mark(1, 1)
         what = " ".join(p for p in (exc.context, exc.problem) if p)
-        return _finding(path, "MCV004", "yaml-syntax", f"YAML syntax: {what}",
-                        "check indentation, colons and quotes around this line", mark)
-    return _finding(path, "MCV004", "yaml-syntax", f"YAML syntax: {exc}",
-                    "check the file's syntax", Mark(1, 1))
+        return _finding(
+            path,
+            "MCV004",
+            "yaml-syntax",
+            f"YAML syntax: {what}",
+            "check indentation, colons and quotes around this line",
+            mark,
+        )
+    return _finding(
+        path, "MCV004", "yaml-syntax", f"YAML syntax: {exc}", "check the file's syntax", Mark(1, 1)
+    )
 
 
 def parse_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Finding]]:
@@ -310,10 +415,18 @@ def parse_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Finding]]:
     except yaml.YAMLError as exc:
         return None, [*builder.findings, _yaml_error(path, text, exc)]
     if not builder.root_set or doc.data is None:
-        return None, [*builder.findings, _finding(
-            path, "MCV009", "empty", "the file is empty",
-            "start from an example under submissions/, or run `mcv schema`", Mark(1, 1))]
-    return doc, builder.findings
+        return None, [
+            *builder.findings,
+            _finding(
+                path,
+                "MCV009",
+                "empty",
+                "the file is empty",
+                "start from an example under submissions/, or run `mcv schema`",
+                Mark(1, 1),
+            ),
+        ]
+    return doc, builder.all_findings()
 
 
 def read_yaml(path: Path, display: str | None = None) -> tuple[Document | None, list[Finding]]:
@@ -323,7 +436,14 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Document | None, 
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
-        return None, [_finding(name, "MCV001", "unreadable", f"cannot read the file: "
-                               f"{exc.strerror or exc}", "check the path and permissions",
-                               Mark(1, 1))]
+        return None, [
+            _finding(
+                name,
+                "MCV001",
+                "unreadable",
+                f"cannot read the file: {exc.strerror or exc}",
+                "check the path and permissions",
+                Mark(1, 1),
+            )
+        ]
     return parse_yaml(raw, name)

@@ -33,17 +33,19 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(findings: list[Finding], summary: Summary) -> str:
-    head = (f"### mcv check: {summary.errors} error(s), {summary.warnings} warning(s) "
-            f"in {len(summary.files)} file(s)\n\n")
+    head = (
+        f"### mcv check: {summary.errors} error(s), {summary.warnings} warning(s) "
+        f"in {len(summary.files)} file(s)\n\n"
+    )
     if not findings:
         return head + "No problems found.\n"
     rows = ["| | where | code | problem | fix |", "|---|---|---|---|---|"]
     for f in findings:
         mark = "❌" if f.severity.value == "error" else "⚠️"
-        where = f"`{f.file}:{f.line}`" if f.file and f.line else (f"`{f.file}`" if f.file
-                                                                   else "PR")
-        rows.append(f"| {mark} | {_cell(where)} | {f.code} | {_cell(f.message)} | "
-                    f"{_cell(f.hint)} |")
+        where = f"`{f.file}:{f.line}`" if f.file and f.line else (f"`{f.file}`" if f.file else "PR")
+        rows.append(
+            f"| {mark} | {_cell(where)} | {f.code} | {_cell(f.message)} | {_cell(f.hint)} |"
+        )
     return head + "\n".join(rows) + "\n"
 
 

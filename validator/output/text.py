@@ -9,8 +9,13 @@ from typing import TextIO
 from validator.findings import Finding, Summary
 
 _RESET = "\033[0m"
-_STYLE = {"error": "\033[1;31m", "warning": "\033[33m", "file": "\033[1m", "dim": "\033[2m",
-          "ok": "\033[32m"}
+_STYLE = {
+    "error": "\033[1;31m",
+    "warning": "\033[33m",
+    "file": "\033[1m",
+    "dim": "\033[2m",
+    "ok": "\033[32m",
+}
 
 
 def use_colour(stream: TextIO) -> bool:
@@ -30,22 +35,27 @@ def render(findings: list[Finding], summary: Summary, stream: TextIO) -> None:
         for finding in group:
             where = f"{finding.line}:{finding.col}" if finding.line else "-"
             severity = finding.severity.value
-            stream.write(f"  {where:>7}  {paint(severity, f'{severity:<7}')}  "
-                         f"{paint('dim', finding.code)}  {finding.message}\n")
+            stream.write(
+                f"  {where:>7}  {paint(severity, f'{severity:<7}')}  "
+                f"{paint('dim', finding.code)}  {finding.message}\n"
+            )
             if finding.hint:
-                stream.write(f"  {'':>7}  {'':<7}  {'':<6}  {paint('dim', 'fix: ' + finding.hint)}\n")
+                stream.write(
+                    f"  {'':>7}  {'':<7}  {'':<6}  {paint('dim', 'fix: ' + finding.hint)}\n"
+                )
         stream.write("\n")
     checked = f"{len(summary.files)} file{'s' if len(summary.files) != 1 else ''}"
     if summary.errors or summary.warnings:
         style = "error" if summary.errors else "warning"
-        stream.write(paint(style, f"{_plural(summary.errors, 'error')}, "
-                                  f"{_plural(summary.warnings, 'warning')}") + f" in {checked}\n")
+        stream.write(
+            paint(
+                style, f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}"
+            )
+            + f" in {checked}\n"
+        )
     else:
         stream.write(paint("ok", "no problems") + f" in {checked}\n")
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-

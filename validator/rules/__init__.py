@@ -28,10 +28,23 @@ from validator.rules import (
 from validator.rules.base import ManifestRule, RuleInfo, SubmissionRule
 
 MANIFEST_RULES: tuple[ManifestRule, ...] = (
-    team_folder, homework_filename, duplicate_labels, original_run, pinned_revision,
-    metric_task, title_matches, author_membership, copied_from_baseline, quality_unchanged,
-    size_ratio, storage_scheme, vram_below_weights, positive_measures, metric_range,
-    ram_below_weights, gpu_named,
+    team_folder,
+    homework_filename,
+    duplicate_labels,
+    original_run,
+    pinned_revision,
+    metric_task,
+    title_matches,
+    author_membership,
+    copied_from_baseline,
+    quality_unchanged,
+    size_ratio,
+    storage_scheme,
+    vram_below_weights,
+    positive_measures,
+    metric_range,
+    ram_below_weights,
+    gpu_named,
 )
 SUBMISSION_RULES: tuple[SubmissionRule, ...] = (title_format, changed_paths, manifest_in_pr)
 
@@ -49,8 +62,11 @@ LOADING: tuple[RuleInfo, ...] = (
     RuleInfo("MCV009", "empty", "the file is not empty"),
     RuleInfo("MCV010", "several-documents", "the file holds one YAML document"),
     RuleInfo("MCV101", "schema", "the manifest matches schema v1 (`mcv schema`)"),
-    RuleInfo("MCV102", "yaml-type-trap",
-             "text fields are text: `1.10`, `1234567` or `true` unquoted are not"),
+    RuleInfo(
+        "MCV102",
+        "yaml-type-trap",
+        "text fields are text: `1.10`, `1234567` or `true` unquoted are not",
+    ),
 )
 
 

@@ -20,10 +20,26 @@ class RuleInfo:
     summary: str  # one line for the docs table
     severity: Severity = Severity.ERROR
 
-    def finding(self, file: str | None, loc: Loc, message: str, hint: str = "",
-                severity: Severity | None = None, line: int | None = None) -> Finding:
-        return Finding(self.code, self.id, severity or self.severity, message, hint,
-                       file, loc, line, 1 if line is not None else None)
+    def finding(
+        self,
+        file: str | None,
+        loc: Loc,
+        message: str,
+        hint: str = "",
+        severity: Severity | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        return Finding(
+            self.code,
+            self.id,
+            severity or self.severity,
+            message,
+            hint,
+            file,
+            loc,
+            line,
+            1 if line is not None else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,11 @@ from validator.findings import Finding
 from validator.pr_title import guess_title, parse_title
 from validator.rules.base import ChangedFile, RuleInfo, SubmissionContext
 
-INFO = RuleInfo("MCV304", "path-outside-team-folder",
-                "a pull request changes files only under `submissions/<its team>/`")
+INFO = RuleInfo(
+    "MCV304",
+    "path-outside-team-folder",
+    "a pull request changes files only under `submissions/<its team>/`",
+)
 
 PROTECTED: dict[str, str] = {
     ".github": "workflows and the course config are maintained by the course staff",
@@ -48,8 +51,10 @@ def _problem(changed: ChangedFile, team: str | None) -> tuple[str, str] | None:
         where = f"submissions/{team or '<team>'}/"
         return f"only files under {where} may change", f"move it under {where} or revert it"
     if team is not None and parts[1] != team:
-        return (f"`{'/'.join(parts[:2])}/` belongs to another team",
-                f"revert it; your files go under submissions/{team}/")
+        return (
+            f"`{'/'.join(parts[:2])}/` belongs to another team",
+            f"revert it; your files go under submissions/{team}/",
+        )
     return None
 
 
@@ -57,12 +62,20 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
     if ctx.pr.changed_files is None:
         return
     team = team_of(ctx)
-    folders = {c.path.parts[1] for c in ctx.pr.changed_files
-               if len(c.path.parts) >= 3 and c.path.parts[0] == "submissions"}
+    folders = {
+        c.path.parts[1]
+        for c in ctx.pr.changed_files
+        if len(c.path.parts) >= 3 and c.path.parts[0] == "submissions"
+    }
     if team is None and len(folders) > 1:
         team = sorted(folders)[0]
     for changed in ctx.pr.changed_files:
         problem = _problem(changed, team)
         if problem:
-            yield INFO.finding(ctx.pr.changed_files_source, (),
-                               f"`{changed.path}`: {problem[0]}", problem[1], line=changed.line)
+            yield INFO.finding(
+                ctx.pr.changed_files_source,
+                (),
+                f"`{changed.path}`: {problem[0]}",
+                problem[1],
+                line=changed.line,
+            )

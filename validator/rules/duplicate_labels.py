@@ -16,8 +16,10 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         key = run.label.strip().casefold()
         if key in seen:
             yield INFO.finding(
-                ctx.display, ("runs", index, "label"),
+                ctx.display,
+                ("runs", index, "label"),
                 f"runs[{index}] has the label `{run.label}` of runs[{seen[key]}]",
-                "give every run its own label, e.g. `INT8 dynamic` and `INT8 static`")
+                "give every run its own label, e.g. `INT8 dynamic` and `INT8 static`",
+            )
         else:
             seen[key] = index

@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from validator.findings import Finding
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV202", "homework-filename-mismatch",
-                "`homework: N` equals the file name `hw-N.yaml`")
+INFO = RuleInfo(
+    "MCV202", "homework-filename-mismatch", "`homework: N` equals the file name `hw-N.yaml`"
+)
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
@@ -15,6 +16,8 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
     expected = f"hw-{ctx.manifest.homework}.yaml"
     if ctx.filename != expected:
         yield INFO.finding(
-            ctx.display, ("homework",),
+            ctx.display,
+            ("homework",),
             f"`homework: {ctx.manifest.homework}` but the file is named `{ctx.filename}`",
-            f"rename the file to `{expected}`, or fix `homework`")
+            f"rename the file to `{expected}`, or fix `homework`",
+        )

@@ -7,8 +7,12 @@ from validator.findings import Finding, Severity
 from validator.pr_title import guess_title, parse_title
 from validator.rules.base import RuleInfo, SubmissionContext
 
-INFO = RuleInfo("MCV305", "manifest-not-in-pr",
-                "the PR adds or changes the manifest its title names", Severity.WARNING)
+INFO = RuleInfo(
+    "MCV305",
+    "manifest-not-in-pr",
+    "the PR adds or changes the manifest its title names",
+    Severity.WARNING,
+)
 
 
 def check(ctx: SubmissionContext) -> Iterator[Finding]:
@@ -20,5 +24,9 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
     expected = PurePosixPath("submissions", title.team, f"hw-{title.homework}.yaml")
     if all(c.path != expected for c in ctx.pr.changed_files):
         yield INFO.finding(
-            ctx.pr.changed_files_source, (), f"the pull request does not change `{expected}`",
-            "add or update that manifest; without it nothing is re-measured", line=1)
+            ctx.pr.changed_files_source,
+            (),
+            f"the pull request does not change `{expected}`",
+            "add or update that manifest; without it nothing is re-measured",
+            line=1,
+        )

@@ -8,22 +8,32 @@ from validator.findings import Finding, Loc, Severity
 from validator.manifest.metrics import METRICS
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV407", "metric-range",
-                "quality values lie in their metric's range (fractions as 0..1)")
+INFO = RuleInfo(
+    "MCV407", "metric-range", "quality values lie in their metric's range (fractions as 0..1)"
+)
 
 
 def _judge(name: str, value: float) -> tuple[str, str, Severity] | None:
     metric = METRICS[name]
     if metric.fraction and 1.0 < value <= 100.0:
-        return (f"{name} {value:g} is above 1: a percentage written where a fraction goes",
-                f"write {value / 100:g} instead of {value:g}", Severity.ERROR)
+        return (
+            f"{name} {value:g} is above 1: a percentage written where a fraction goes",
+            f"write {value / 100:g} instead of {value:g}",
+            Severity.ERROR,
+        )
     if value < metric.low or (metric.high is not None and value > metric.high):
         top = f"{metric.high:g}" if metric.high is not None else "∞"
-        return (f"{name} {value:g} is outside {metric.low:g}..{top}",
-                "check the number and the metric's scale", Severity.ERROR)
+        return (
+            f"{name} {value:g} is outside {metric.low:g}..{top}",
+            "check the number and the metric's scale",
+            Severity.ERROR,
+        )
     if metric.soft_high is not None and value > metric.soft_high:
-        return (f"{name} {value:g} is above {metric.soft_high:g}: possible, but rare",
-                f"if this is a percentage, write {value / 100:g}", Severity.WARNING)
+        return (
+            f"{name} {value:g} is above {metric.soft_high:g}: possible, but rare",
+            f"if this is a percentage, write {value / 100:g}",
+            Severity.WARNING,
+        )
     return None
 
 
@@ -40,5 +50,10 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
             verdict = _judge(name, value)
             if verdict:
                 message, hint, severity = verdict
-                yield INFO.finding(ctx.display, ("runs", index, "reported", *where),
-                                   f"runs[{index}] `{run.label}`: {message}", hint, severity)
+                yield INFO.finding(
+                    ctx.display,
+                    ("runs", index, "reported", *where),
+                    f"runs[{index}] `{run.label}`: {message}",
+                    hint,
+                    severity,
+                )

@@ -6,8 +6,9 @@ from validator.findings import Finding
 from validator.manifest.metrics import TASK_METRICS
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV206", "metric-task-mismatch",
-                "`evaluation.metric` and every extra metric fit `model.task`")
+INFO = RuleInfo(
+    "MCV206", "metric-task-mismatch", "`evaluation.metric` and every extra metric fit `model.task`"
+)
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
@@ -18,11 +19,15 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
     hint = f"a {task} model is scored by: {', '.join(sorted(allowed))}"
     metric = ctx.manifest.evaluation.metric
     if metric not in allowed:
-        yield INFO.finding(ctx.display, ("evaluation", "metric"),
-                           f"`{metric}` is not a metric of {task}", hint)
+        yield INFO.finding(
+            ctx.display, ("evaluation", "metric"), f"`{metric}` is not a metric of {task}", hint
+        )
     for index, run in enumerate(ctx.manifest.runs):
         for name in run.reported.extra_metrics:
             if name not in allowed:
                 yield INFO.finding(
-                    ctx.display, ("runs", index, "reported", "extra_metrics", name),
-                    f"`{name}` is not a metric of {task}", hint)
+                    ctx.display,
+                    ("runs", index, "reported", "extra_metrics", name),
+                    f"`{name}` is not a metric of {task}",
+                    hint,
+                )

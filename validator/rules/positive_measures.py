@@ -17,6 +17,8 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
             value = getattr(run.reported, field)
             if value is not None and value <= 0:
                 yield INFO.finding(
-                    ctx.display, ("runs", index, "reported", field),
+                    ctx.display,
+                    ("runs", index, "reported", field),
                     f"runs[{index}] `{run.label}`: {field} is {value:g}",
-                    "leave the key out when it was not measured")
+                    "leave the key out when it was not measured",
+                )

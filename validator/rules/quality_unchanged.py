@@ -6,9 +6,12 @@ from validator.findings import Finding, Severity
 from validator.rules._runs import original_of, others, significant_digits
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV402", "quality-unchanged",
-                "quality after a lossy method is not identical to 3+ significant digits",
-                Severity.WARNING)
+INFO = RuleInfo(
+    "MCV402",
+    "quality-unchanged",
+    "quality after a lossy method is not identical to 3+ significant digits",
+    Severity.WARNING,
+)
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
@@ -23,12 +26,13 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         digits = significant_digits(ctx.document, loc, value)
         if digits < 3:
             continue
-        extra = [k for k, v in run.reported.extra_metrics.items()
-                 if base.extra_metrics.get(k) == v]
+        extra = [k for k, v in run.reported.extra_metrics.items() if base.extra_metrics.get(k) == v]
         also = f" and so are {', '.join(extra)}" if extra else ""
         yield INFO.finding(
-            ctx.display, loc,
+            ctx.display,
+            loc,
             f"runs[{index}] `{run.label}`: quality {value:g} is the original's to {digits} "
             f"significant digits after lossy `{run.method}`{also}",
             "evaluate the compressed model itself; if it really is unchanged, say so in "
-            "`notes` and give `evaluation.samples` so the runner can confirm")
+            "`notes` and give `evaluation.samples` so the runner can confirm",
+        )

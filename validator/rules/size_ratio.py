@@ -8,8 +8,9 @@ from validator.findings import Finding, Severity
 from validator.rules._runs import original_of, others
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV403", "size-ratio",
-                "size_mb fits the method's bits per weight, relative to the original")
+INFO = RuleInfo(
+    "MCV403", "size-ratio", "size_mb fits the method's bits per weight, relative to the original"
+)
 
 # Above these shares of an fp32 original, the compressed weights were probably not saved
 # in the compressed format (int8 keeps embeddings and norms in fp32, hence 0.6).
@@ -40,17 +41,23 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         low, high = bounds(bits, base_bits, run.params.lossy)
         ratio = size / base_size
         loc = ("runs", index, "reported", "size_mb")
-        head = (f"runs[{index}] `{run.label}`: {size:g} MB is {ratio:.0%} of the original's "
-                f"{base_size:g} MB")
+        head = (
+            f"runs[{index}] `{run.label}`: {size:g} MB is {ratio:.0%} of the original's "
+            f"{base_size:g} MB"
+        )
         if ratio < low:
             yield INFO.finding(
-                ctx.display, loc,
+                ctx.display,
+                loc,
                 f"{head}; at {bits:g} bits per weight it cannot be below ~{low:.0%}",
                 "report the size of the saved artifact on disk for both runs, in MB "
-                "(2^20 bytes); the original's size is of its weights file, not its RAM")
+                "(2^20 bytes); the original's size is of its weights file, not its RAM",
+            )
         elif ratio > high:
             yield INFO.finding(
-                ctx.display, loc,
+                ctx.display,
+                loc,
                 f"{head}; at {bits:g} bits per weight expect about {bits / base_bits:.0%}",
-                f"save the {run.method} model in its compressed format and report that "
-                "file's size", Severity.WARNING)
+                f"save the {run.method} model in its compressed format and report that file's size",
+                Severity.WARNING,
+            )

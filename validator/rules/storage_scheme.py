@@ -10,9 +10,12 @@ from validator.manifest.methods import KMeansParams, PruneStructuredParams, Prun
 from validator.rules._runs import original_of, others
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV404", "storage-scheme",
-                "a pruned or clustered run that claims a smaller size declares "
-                "`params.storage`, and the size fits it")
+INFO = RuleInfo(
+    "MCV404",
+    "storage-scheme",
+    "a pruned or clustered run that claims a smaller size declares "
+    "`params.storage`, and the size fits it",
+)
 
 _SMALLER = 0.95
 _SLACK = 0.85
@@ -46,16 +49,26 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         head = f"runs[{index}] `{run.label}`: {size:g} MB is {ratio:.0%} of the original"
         if params.storage is None:
             yield INFO.finding(
-                ctx.display, loc, f"{head}, but `params.storage` does not say how it was stored",
+                ctx.display,
+                loc,
+                f"{head}, but `params.storage` does not say how it was stored",
                 "add `storage:` (dense, gzip, sparse/codebook, or theoretical) to params; a "
-                "dense file of a pruned or clustered model is as large as the original")
+                "dense file of a pruned or clustered model is as large as the original",
+            )
         elif params.storage == "dense" and not isinstance(params, PruneStructuredParams):
             yield INFO.finding(
-                ctx.display, loc, f"{head}, but a dense {run.method} file keeps every weight",
-                "report the dense file's size, or declare the scheme that made it smaller")
+                ctx.display,
+                loc,
+                f"{head}, but a dense {run.method} file keeps every weight",
+                "report the dense file's size, or declare the scheme that made it smaller",
+            )
         elif isinstance(params, PruneUnstructuredParams | KMeansParams) and (
-                (floor := _floor(params, base_bits)) is not None and ratio < floor):
+            (floor := _floor(params, base_bits)) is not None and ratio < floor
+        ):
             yield INFO.finding(
-                ctx.display, loc, f"{head}; `{params.storage}` storage cannot go below ~{floor:.0%}",
+                ctx.display,
+                loc,
+                f"{head}; `{params.storage}` storage cannot go below ~{floor:.0%}",
                 "check the size; theoretical size is nonzeros x bits or indices x log2(k) "
-                "plus the codebook")
+                "plus the codebook",
+            )

@@ -5,8 +5,9 @@ from collections.abc import Iterator
 from validator.findings import Finding
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV201", "team-folder-mismatch",
-                "`team` equals the name of the folder the manifest is in")
+INFO = RuleInfo(
+    "MCV201", "team-folder-mismatch", "`team` equals the name of the folder the manifest is in"
+)
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
@@ -14,6 +15,8 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         return
     team = ctx.manifest.team
     yield INFO.finding(
-        ctx.display, ("team",),
+        ctx.display,
+        ("team",),
         f"`team: {team}` but the manifest is in the folder `{ctx.folder}`",
-        f"move it to submissions/{team}/{ctx.filename}, or set `team: {ctx.folder}`")
+        f"move it to submissions/{team}/{ctx.filename}, or set `team: {ctx.folder}`",
+    )

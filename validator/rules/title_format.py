@@ -17,6 +17,9 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
     guess = guess_title(title)
     if len(valid) == 1:
         guess = Title(valid[0][1].team, valid[0][1].homework)
-    hint = (f"rename the pull request to `{guess}`" if guess
-            else "rename the pull request to `<team> HW-<N>`, e.g. `ml_masters HW-2`")
+    hint = (
+        f"rename the pull request to `{guess}`"
+        if guess
+        else "rename the pull request to `<team> HW-<N>`, e.g. `ml_masters HW-2`"
+    )
     yield INFO.finding(None, (), f"pull-request title `{title}` is not `team HW-N`", hint)

@@ -6,8 +6,11 @@ from validator.findings import Finding
 from validator.pr_title import guess_title, parse_title
 from validator.rules.base import ManifestContext, RuleInfo
 
-INFO = RuleInfo("MCV302", "title-mismatch",
-                "the title's team and homework equal the manifest's `team` and `homework`")
+INFO = RuleInfo(
+    "MCV302",
+    "title-mismatch",
+    "the title's team and homework equal the manifest's `team` and `homework`",
+)
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
@@ -19,12 +22,16 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
     expected = f"{ctx.manifest.team} HW-{ctx.manifest.homework}"
     if title.team != ctx.manifest.team:
         yield INFO.finding(
-            ctx.display, ("team",),
+            ctx.display,
+            ("team",),
             f"the pull-request title names team `{title.team}`, the manifest `{ctx.manifest.team}`",
-            f"rename the pull request to `{expected}`, or fix `team`")
+            f"rename the pull request to `{expected}`, or fix `team`",
+        )
     if title.homework != ctx.manifest.homework:
         yield INFO.finding(
-            ctx.display, ("homework",),
+            ctx.display,
+            ("homework",),
             f"the pull-request title says HW-{title.homework}, the manifest "
             f"`homework: {ctx.manifest.homework}`",
-            f"rename the pull request to `{expected}`, or fix `homework`")
+            f"rename the pull request to `{expected}`, or fix `homework`",
+        )

@@ -18,8 +18,10 @@ def check(ctx: ManifestContext) -> Iterator[Finding]:
         if vram is None or size is None or size <= 0 or vram <= 0 or vram >= _SLACK * size:
             continue
         yield INFO.finding(
-            ctx.display, ("runs", index, "reported", "vram_mb"),
+            ctx.display,
+            ("runs", index, "reported", "vram_mb"),
             f"runs[{index}] `{run.label}`: {vram:g} MB of VRAM holds less than its own "
             f"{size:g} MB of weights",
             "report the peak GPU memory (torch.cuda.max_memory_allocated or NVML) while the "
-            "model runs, and the size of the same model's file")
+            "model runs, and the size of the same model's file",
+        )

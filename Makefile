@@ -1,0 +1,52 @@
+# Two entry points for people: `make demo` and `make test`. Both build .venv on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MCV := $(BIN)/mcv
+
+.PHONY: help demo test lint typecheck unit schema bench clean
+
+help:
+	@echo "make demo       run mcv on the example submissions"
+	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make schema     rewrite schema/manifest.v1.json from the models"
+	@echo "make bench      print the figures under benchmarks/"
+	@echo "make clean      remove .venv and generated files"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $@
+
+demo: $(STAMP)
+	@mkdir -p demo-out
+	@echo "== mcv check submissions/   (real course tables: errors are expected)"
+	@$(MCV) check submissions/ || test $$? -eq 1
+	@echo
+	@echo "== a pull request with a sloppy title that also edits the README and another team"
+	@printf '%s\n' submissions/example_team/hw-2.yaml README.md submissions/effvit/hw-3.yaml \
+		> demo-out/changed-files.txt
+	@$(MCV) check submissions/example_team/hw-2.yaml --pr-title 'Example_Team hw 2' \
+		--changed-files demo-out/changed-files.txt --author octocat || test $$? -eq 1
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest -q
+
+schema: $(STAMP)
+	$(MCV) schema > schema/manifest.v1.json
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/check_speed.py
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache .hypothesis

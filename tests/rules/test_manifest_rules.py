@@ -1,0 +1,238 @@
+"""Every manifest rule: one manifest that trips it and a near neighbour that does not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.builders import check, manifest, with_run
+from validator.findings import Severity
+from validator.rules import MANIFEST_RULES
+from validator.rules._runs import significant_digits
+
+Mutate = Callable[[dict[str, Any]], Any]
+
+
+def reported(index: int, **values: Any) -> Mutate:
+    return lambda d: d["runs"][index]["reported"].update(values)
+
+
+def run(**fields: Any) -> Mutate:
+    return lambda d: with_run(d, **fields)
+
+
+def drop_hardware(d: dict[str, Any]) -> None:
+    del d["runs"][0]["hardware"]
+
+
+def setting(*path: Any, value: Any) -> Mutate:
+    def mutate(d: dict[str, Any]) -> None:
+        node = d
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = value
+
+    return mutate
+
+
+# (code, severity, mutation that trips it, near miss that must not)
+CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
+    (
+        "MCV203",
+        Severity.ERROR,
+        setting("runs", 1, "label", value="оригинал "),
+        setting("runs", 1, "label", value="Оригинал 2"),
+    ),
+    (
+        "MCV204",
+        Severity.ERROR,
+        setting("runs", 0, "method", value="onnx"),
+        setting("runs", 0, "label", value="baseline"),
+    ),
+    (
+        "MCV205",
+        Severity.WARNING,
+        setting("model", "revision", value="main"),
+        setting("model", "revision", value="a" * 40),
+    ),
+    (
+        "MCV206",
+        Severity.ERROR,
+        setting("evaluation", "metric", value="wer"),
+        setting("evaluation", "metric", value="precision"),
+    ),
+    ("MCV401", Severity.ERROR, reported(1, cpu_ms=88.31), reported(1, cpu_ms=88.32)),
+    ("MCV402", Severity.WARNING, reported(1, quality=0.9112), reported(1, quality=0.9111)),
+    ("MCV403", Severity.ERROR, reported(1, size_mb=80.0), reported(1, size_mb=100.0)),
+    (
+        "MCV404",
+        Severity.ERROR,
+        run(
+            label="prune",
+            method="prune-unstructured",
+            params={"amount": 0.5},
+            reported={"size_mb": 210.0},
+        ),
+        run(
+            label="prune",
+            method="prune-unstructured",
+            params={"amount": 0.5, "storage": "sparse"},
+            reported={"size_mb": 210.0},
+        ),
+    ),
+    ("MCV405", Severity.ERROR, reported(0, vram_mb=300.0), reported(0, vram_mb=400.0)),
+    ("MCV406", Severity.ERROR, reported(1, cpu_ms=0), reported(1, cpu_ms=0.01)),
+    ("MCV407", Severity.ERROR, reported(1, quality=90.31), reported(1, quality=0.99)),
+    ("MCV409", Severity.WARNING, reported(1, ram_mb=150.0), reported(1, ram_mb=175.0)),
+    (
+        "MCV410",
+        Severity.WARNING,
+        drop_hardware,
+        setting("runs", 0, "hardware", value={"gpu": "T4"}),
+    ),
+]
+
+
+def test_clean_manifest_has_no_findings(tmp_path: Path) -> None:
+    assert check(tmp_path, manifest()) == []
+
+
+@pytest.mark.parametrize(("code", "severity", "hit", "miss"), CASES, ids=[c[0] for c in CASES])
+def test_rule_hits(
+    tmp_path: Path, code: str, severity: Severity, hit: Mutate, miss: Mutate
+) -> None:
+    data = manifest()
+    hit(data)
+    found = [f for f in check(tmp_path, data) if f.code == code]
+    assert found, f"{code} did not fire"
+    assert found[0].severity is severity
+    assert found[0].line is not None
+    assert found[0].hint
+
+
+@pytest.mark.parametrize(("code", "severity", "hit", "miss"), CASES, ids=[c[0] for c in CASES])
+def test_rule_misses(
+    tmp_path: Path, code: str, severity: Severity, hit: Mutate, miss: Mutate
+) -> None:
+    data = manifest()
+    miss(data)
+    assert [f for f in check(tmp_path, data) if f.code == code] == []
+
+
+def test_every_manifest_rule_has_a_case() -> None:
+    tested = {c[0] for c in CASES} | {"MCV201", "MCV202", "MCV302", "MCV303"}  # see below
+    assert {r.INFO.code for r in MANIFEST_RULES} <= tested
+
+
+def test_team_folder_and_file_name(tmp_path: Path) -> None:
+    found = check(tmp_path, manifest(), team="other", homework=3)
+    assert {(f.code, f.loc) for f in found} == {("MCV201", ("team",)), ("MCV202", ("homework",))}
+    assert check(tmp_path, manifest(), team="ml_masters", homework=2) == []
+
+
+def test_copied_latency_with_few_digits_is_only_a_warning(tmp_path: Path) -> None:
+    data = manifest()
+    data["runs"][0]["reported"]["cpu_ms"] = 88
+    data["runs"][1]["reported"]["cpu_ms"] = 88
+    (hit,) = [f for f in check(tmp_path, data) if f.code == "MCV401"]
+    assert hit.severity is Severity.WARNING
+
+
+def test_two_identical_memory_values_escalate_to_error(tmp_path: Path) -> None:
+    data = manifest()
+    data["runs"][1]["reported"].update(ram_mb=903.4, quality=0.9112)
+    found = [f for f in check(tmp_path, data) if f.code == "MCV401"]
+    assert [(f.loc[-1], f.severity) for f in found] == [("ram_mb", Severity.ERROR)]
+    assert "so are quality" in found[0].message
+
+
+def test_identical_quality_after_lossless_export_is_fine(tmp_path: Path) -> None:
+    data = with_run(
+        manifest(),
+        label="ONNX",
+        method="onnx",
+        reported={"size_mb": 411.0, "cpu_ms": 60.5, "quality": 0.9112},
+    )
+    assert check(tmp_path, data) == []
+
+
+def test_fp16_not_halved_is_a_warning(tmp_path: Path) -> None:
+    data = with_run(
+        manifest(),
+        label="FP16",
+        method="fp16",
+        reported={"size_mb": 409.9, "gpu_ms": 5.1},
+        hardware={"gpu": "Tesla T4"},
+    )
+    (hit,) = [f for f in check(tmp_path, data) if f.code == "MCV403"]
+    assert hit.severity is Severity.WARNING
+
+
+def test_fp16_original_makes_fp16_run_size_neutral(tmp_path: Path) -> None:
+    data = manifest()
+    data["runs"][0]["params"] = {"dtype": "float16"}
+    data["runs"][1] = {"label": "FP16", "method": "fp16", "reported": {"size_mb": 411.0}}
+    assert [f for f in check(tmp_path, data) if f.code == "MCV403"] == []
+
+
+def test_kmeans_below_its_codebook_floor(tmp_path: Path) -> None:
+    data = with_run(
+        manifest(),
+        label="km",
+        method="kmeans",
+        params={"clusters": 16, "storage": "codebook"},
+        reported={"size_mb": 30.0},
+    )
+    (hit,) = [f for f in check(tmp_path, data) if f.code == "MCV404"]
+    assert "cannot go below" in hit.message
+
+
+def test_structured_pruning_may_shrink_a_dense_file(tmp_path: Path) -> None:
+    data = with_run(
+        manifest(),
+        label="ch",
+        method="prune-structured",
+        params={"amount": 0.3, "storage": "dense"},
+        reported={"size_mb": 300.0},
+    )
+    assert [f for f in check(tmp_path, data) if f.code == "MCV404"] == []
+
+
+def test_wer_above_one_is_a_warning_and_negative_an_error(tmp_path: Path) -> None:
+    data = manifest(
+        model={
+            "id": "openai/whisper-tiny",
+            "revision": "abcdef1",
+            "task": "automatic-speech-recognition",
+        }
+    )
+    data["evaluation"]["metric"] = "wer"
+    data["runs"][0]["reported"]["quality"] = 1.2
+    data["runs"][1]["reported"]["quality"] = -0.1
+    found = {f.loc[1]: f.severity for f in check(tmp_path, data) if f.code == "MCV407"}
+    assert found == {0: Severity.WARNING, 1: Severity.ERROR}
+
+
+@pytest.mark.parametrize(
+    ("text", "digits"),
+    [
+        ("0.8474", 4),
+        ("764.75", 5),
+        ("539.00", 5),
+        ("1400", 2),
+        ("1334", 4),
+        ("1.4", 2),
+        ("0.828", 3),
+        ("31.9", 3),
+        ("2e3", 1),
+        ("0", 1),
+    ],
+)
+def test_significant_digits_as_written(text: str, digits: int) -> None:
+    from validator.manifest.yaml_loader import Document
+
+    doc = Document("m.yaml", None, plain_text={("x",): text})
+    assert significant_digits(doc, ("x",), float(text)) == digits
