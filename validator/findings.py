@@ -8,7 +8,7 @@ from enum import StrEnum
 
 Loc = tuple[str | int, ...]
 
-DOCS_URL = "https://github.com/aitalents/model-compression-validator#checks"
+DOCS_URL = "README.md"  # every code has an anchor in the README's checks table
 
 
 class Severity(StrEnum):
@@ -30,7 +30,7 @@ class Finding:
 
     @property
     def docs(self) -> str:
-        return f"{DOCS_URL}-{self.code.lower()}"
+        return f"{DOCS_URL}#{self.code.lower()}"
 
     @property
     def loc_text(self) -> str:
