@@ -29,6 +29,11 @@ demo: $(STAMP)
 		> demo-out/changed-files.txt
 	@$(MCV) check submissions/example_team/hw-2.yaml --pr-title 'Example_Team hw 2' \
 		--changed-files demo-out/changed-files.txt --author octocat || test $$? -eq 1
+	@echo
+	@echo "== mcv import: a hand-written README table (course seed 004) -> records and a draft"
+	@rm -rf demo-out/imported
+	@$(MCV) import tests/data/import/seed_004.md
+	@$(MCV) import tests/data/import/seed_004.md --out demo-out/imported --team effvit --homework 3
 
 test: lint typecheck unit
 

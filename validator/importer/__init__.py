@@ -1,0 +1,1 @@
+"""`mcv import`: read the hand-written results tables a course already has."""
