@@ -2,4 +2,5 @@ import sys
 
 from validator.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # `reproduce` spawns processes, which import this module again
+    sys.exit(main())

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from validator import __version__
-from validator.commands import check, import_, schema
+from validator.commands import check, import_, reproduce, schema
 from validator.errors import UserError
 
 EXIT_USAGE = 2
@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (check, schema, import_):
+    for command in (check, reproduce, schema, import_):
         command.add_parser(sub)
     return parser
 

@@ -58,6 +58,13 @@ class Evaluation(StrictModel):
     split: str = Field("validation", min_length=1, max_length=100)
     samples: int = Field(ge=1, le=1_000_000, description="Rows evaluated, in dataset order.")
     metric: MetricName
+    columns: dict[
+        Annotated[str, Field(pattern=r"^[a-z_]{1,30}$")], Annotated[str, Field(max_length=100)]
+    ] = Field(
+        default_factory=dict,
+        description="Column of each role when the dataset's names "
+        "differ from the usual ones, e.g. {text: review, label: stars}.",
+    )
 
 
 class Reported(StrictModel):

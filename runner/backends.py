@@ -1,0 +1,105 @@
+"""One interface over the ways a recipe's result runs: a torch module, an ONNX Runtime
+session, a TorchScript module. Inputs and outputs are numpy arrays, batch 1."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runner.errors import Unsupported
+
+Inputs = dict[str, np.ndarray]
+
+
+class Backend(ABC):
+    device = "cpu"
+
+    @abstractmethod
+    def forward(self, inputs: Inputs) -> np.ndarray:
+        """The model's first output (logits), as float32."""
+
+    def generate(self, inputs: Inputs, max_new_tokens: int) -> np.ndarray:
+        raise Unsupported(
+            f"{type(self).__name__} cannot generate; generation tasks run on "
+            "torch recipes only in this version"
+        )
+
+    def synchronize(self) -> None:  # noqa: B027 - most backends have nothing to wait for
+        """Wait for queued device work, so a clock read after it is honest."""
+
+
+class TorchBackend(Backend):
+    def __init__(self, model: Any, device: str = "cpu") -> None:
+        import torch
+
+        self.torch = torch
+        self.model = model
+        self.device = device
+        self.dtype = next(
+            (p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32
+        )
+
+    def _tensors(self, inputs: Inputs) -> dict[str, Any]:
+        out = {}
+        for name, array in inputs.items():
+            tensor = self.torch.from_numpy(np.ascontiguousarray(array)).to(self.device)
+            if tensor.is_floating_point():
+                tensor = tensor.to(self.dtype)
+            out[name] = tensor
+        return out
+
+    def forward(self, inputs: Inputs) -> np.ndarray:
+        with self.torch.inference_mode():
+            output = self.model(**self._tensors(inputs))
+        logits = output.logits if hasattr(output, "logits") else output[0]
+        return logits.float().cpu().numpy()
+
+    def generate(self, inputs: Inputs, max_new_tokens: int) -> np.ndarray:
+        with self.torch.inference_mode():
+            ids = self.model.generate(**self._tensors(inputs), max_new_tokens=max_new_tokens)
+        return ids.cpu().numpy()
+
+    def synchronize(self) -> None:
+        if self.device == "cuda":
+            self.torch.cuda.synchronize()
+
+
+class ScriptBackend(TorchBackend):
+    """A TorchScript module traced with keyword inputs in a fixed order."""
+
+    def __init__(self, module: Any, input_names: list[str]) -> None:
+        super().__init__(module)
+        self.input_names = input_names
+
+    def forward(self, inputs: Inputs) -> np.ndarray:
+        tensors = self._tensors(inputs)
+        with self.torch.inference_mode():
+            output = self.model(**{k: tensors[k] for k in self.input_names})
+        first = (
+            output["logits"]
+            if isinstance(output, dict)
+            else (output[0] if isinstance(output, tuple | list) else output)
+        )
+        return first.float().cpu().numpy()
+
+
+class OrtBackend(Backend):
+    def __init__(self, model_path: Path, threads: int, device: str = "cpu") -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        providers = ["CUDAExecutionProvider"] if device == "cuda" else ["CPUExecutionProvider"]
+        if device == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
+            raise Unsupported("onnxruntime has no CUDA provider here (install onnxruntime-gpu)")
+        self.session = ort.InferenceSession(str(model_path), options, providers=providers)
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.device = device
+
+    def forward(self, inputs: Inputs) -> np.ndarray:
+        feed = {name: inputs[name] for name in self.input_names}
+        return np.asarray(self.session.run(None, feed)[0], dtype=np.float32)

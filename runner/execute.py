@@ -1,0 +1,166 @@
+"""`mcv reproduce`: every run of a manifest in its own spawned process, one record out.
+
+A run that crashes, runs out of memory or hangs past its timeout becomes a failed run in
+the record; the job goes on to the next. Runs go one after another on the same machine,
+so the baseline and the compressed runs are measured under the same conditions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import queue
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runner.fingerprint import fingerprint
+from runner.harness import Job, child_main
+from runner.trackers.latency import LatencySettings
+from validator.manifest.schema import Manifest
+from validator.verification import RunRecord, VerificationRecord
+
+Progress = Callable[[str, str], None]  # (run label, phase)
+
+
+@dataclass(frozen=True)
+class Settings:
+    device: str = "cpu"
+    threads: int | None = None
+    timeout_s: float = 1800.0
+    latency: LatencySettings = field(default_factory=LatencySettings)
+    max_samples: int | None = None
+
+
+def default_threads() -> int:
+    """Fewer threads than cores; one on a two-core box, where two are badly noisy."""
+    cores = os.cpu_count() or 1
+    return 1 if cores <= 2 else min(8, cores - 1)
+
+
+def git_commit(folder: Path) -> str | None:
+    try:
+        out = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            ["git", "-C", str(folder), "rev-parse", "HEAD"],  # noqa: S607
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " (killed: out of memory?)" if -code == signal.SIGKILL else ""
+        return f"the run's process died with {name}{hint}"
+    return f"the run's process exited with code {code} without a result"
+
+
+def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> RunRecord:
+    context = multiprocessing.get_context("spawn")
+    messages = context.Queue()
+    process = context.Process(target=child_main, args=(job, messages), daemon=True)
+    started = time.perf_counter()
+    process.start()
+    result: str | None = None
+    while result is None:
+        try:
+            kind, payload = messages.get(timeout=0.5)
+        except queue.Empty:
+            if not process.is_alive():
+                break
+            if time.perf_counter() - started > timeout_s:
+                process.kill()
+                process.join()
+                return _failed(job, label, f"timed out after {timeout_s:g} s", started)
+            continue
+        if kind == "phase":
+            progress(label, payload)
+        else:
+            result = payload
+    process.join(timeout=30)
+    if result is None:
+        return _failed(job, label, _exit_reason(process.exitcode), started)
+    return RunRecord.model_validate_json(result)
+
+
+def _failed(job: Job, label: str, error: str, started: float) -> RunRecord:
+    manifest = Manifest.model_validate_json(job.manifest_json)
+    return RunRecord(
+        label=label,
+        method=manifest.runs[job.run_index].method,
+        status="failed",
+        error=error,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def reproduce(
+    manifest_path: Path,
+    manifest: Manifest,
+    labels: list[str] | None,
+    settings: Settings,
+    progress: Progress,
+) -> VerificationRecord:
+    threads = settings.threads or default_threads()
+    indices = [i for i, run in enumerate(manifest.runs) if not labels or run.label in labels]
+    records = []
+    with tempfile.TemporaryDirectory(prefix="mcv-") as scratch:
+        for index in indices:
+            label = manifest.runs[index].label
+            job = Job(
+                manifest.model_dump_json(),
+                str(manifest_path.parent.resolve()),
+                index,
+                settings.device,
+                threads,
+                str(Path(scratch, f"run-{index}")),
+                settings.latency,
+                settings.max_samples,
+            )
+            progress(label, "starting")
+            record = run_in_child(job, label, settings.timeout_s, progress)
+            progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
+            records.append(record)
+    raw = manifest_path.read_bytes()
+    return VerificationRecord(
+        manifest_path=manifest_path.as_posix(),
+        manifest_sha256=hashlib.sha256(raw).hexdigest(),
+        commit=git_commit(manifest_path.parent),
+        created_at=datetime.now(UTC).isoformat(),
+        device=settings.device,  # type: ignore[arg-type]
+        fingerprint=fingerprint(threads),
+        settings={
+            "warmup": settings.latency.warmup,
+            "min_iterations": settings.latency.min_iterations,
+            "min_seconds": settings.latency.min_seconds,
+            "timeout_s": settings.timeout_s,
+            "threads": threads,
+            "max_samples": settings.max_samples or 0,
+        },
+        runs=records,
+    )
+
+
+def write_record(record: VerificationRecord, out_dir: Path) -> Path:
+    """Atomically: a reader never sees half a record."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "verification.json"
+    with tempfile.NamedTemporaryFile(
+        "w", dir=out_dir, delete=False, suffix=".tmp", encoding="utf-8"
+    ) as handle:
+        json.dump(record.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    Path(handle.name).replace(target)
+    return target

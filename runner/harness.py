@@ -1,0 +1,176 @@
+"""One run, from the base model to its record. Runs inside a fresh spawned process."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+import traceback
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from runner.errors import RunnerError, Unsupported
+from runner.trackers.latency import LatencySettings
+from validator.manifest.schema import Manifest
+from validator.verification import Memory, Quality, RunRecord
+
+MEMORY_PASS_SAMPLES = 20
+
+
+@dataclass(frozen=True)
+class Job:
+    manifest_json: str  # the validated manifest, as JSON (spawned children re-validate it)
+    manifest_dir: str  # relative dataset paths resolve against it
+    run_index: int
+    device: str
+    threads: int
+    work_dir: str
+    latency: LatencySettings
+    max_samples: int | None = None
+
+
+def quiet() -> None:
+    """Library chatter would bury the progress lines; the record says what matters."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    warnings.filterwarnings("ignore")
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.logging.disable_progress_bar()
+
+
+def execute(job: Job, report: Any) -> RunRecord:
+    """Build, measure and score one run. `report(phase)` tells the parent what is happening."""
+    import numpy as np
+    import torch
+
+    from runner.backends import Backend
+    from runner.loading.data import load_rows
+    from runner.loading.model import resolve
+    from runner.recipes import RECIPES, RecipeContext
+    from runner.tasks import TASKS
+    from runner.trackers import size as size_tracker
+    from runner.trackers.latency import LatencyTracker
+    from runner.trackers.memory import MB, RssSampler, VramTracker, release_memory
+
+    quiet()
+    started = time.perf_counter()
+    manifest = Manifest.model_validate_json(job.manifest_json)
+    run = manifest.runs[job.run_index]
+    torch.set_num_threads(job.threads)
+    torch.manual_seed(0)
+    random.seed(0)
+    np.random.seed(0)
+    rss = RssSampler()
+    before_load = rss.current()
+
+    recipe = RECIPES[run.method]()
+    if recipe.needs_cuda and job.device != "cuda":
+        raise Unsupported(f"`{run.method}` needs CUDA; this runner measures on the CPU")
+    model_ref = run.params.student if run.method == "distilled" else manifest.model
+    report("resolving the model")
+    folder = resolve(model_ref.id, model_ref.revision)
+    task = TASKS[manifest.model.task](folder, manifest.evaluation.columns)
+    report("reading the evaluation rows")
+    samples_wanted = min(manifest.evaluation.samples, job.max_samples or 10**9)
+    rows = load_rows(
+        manifest.evaluation.dataset,
+        manifest.evaluation.subset,
+        manifest.evaluation.split,
+        samples_wanted,
+        Path(job.manifest_dir),
+    )
+    samples = task.prepare(rows)
+    report(f"building `{run.method}`")
+    ctx = RecipeContext(task, run.params, samples, Path(job.work_dir), job.device, job.threads)
+    built = recipe.build(ctx)
+    release_memory()
+    size = size_tracker.measure(
+        built.artifact, built.scheme, built.theoretical_bits, built.params, built.nonzero_params
+    )
+    backend: Backend = built.backend
+
+    report(f"scoring {len(samples)} samples")
+    predictions = [task.predict(backend, sample) for sample in samples]
+    score = task.score(predictions, samples, manifest.evaluation.metric)
+    quality = Quality(
+        metric=score.metric,
+        value=score.value,
+        samples=score.samples,
+        ci_low=score.ci[0] if score.ci else None,
+        ci_high=score.ci[1] if score.ci else None,
+        ci_method=score.ci_method,
+        extra=score.extra,
+        definition=score.definition,
+    )
+
+    report("timing")
+    first = samples[0]
+    latency = LatencyTracker(job.device).measure(
+        lambda: task.timed_call(backend, first), job.latency, job.threads
+    )
+
+    report("measuring memory")
+    vram = VramTracker() if job.device == "cuda" else None
+    if vram:
+        vram.reset()
+    with rss.track():
+        for sample in samples[:MEMORY_PASS_SAMPLES]:
+            task.predict(backend, sample)
+    memory = Memory(
+        ram_peak_mb=rss.peak_bytes / MB,
+        ram_before_load_mb=before_load / MB,
+        samples=rss.samples,
+        vram_peak_allocated_mb=vram.peak_allocated_mb() if vram else None,
+        vram_nvml_mb=vram.nvml_mb() if vram else None,
+    )
+    return RunRecord(
+        label=run.label,
+        method=run.method,
+        status="ok",
+        duration_s=time.perf_counter() - started,
+        size=size,
+        cpu=latency if job.device == "cpu" else None,
+        gpu=latency if job.device == "cuda" else None,
+        memory=memory,
+        quality=quality,
+    )
+
+
+def failed(job: Job, status: str, error: str, started: float) -> RunRecord:
+    manifest = Manifest.model_validate_json(job.manifest_json)
+    run = manifest.runs[job.run_index]
+    return RunRecord(
+        label=run.label,
+        method=run.method,
+        status=status,  # type: ignore[arg-type]
+        error=error,
+        duration_s=time.perf_counter() - started,
+    )
+
+
+def child_main(job: Job, queue: Any) -> None:
+    """Entry point of the spawned process: always sends back one record."""
+    started = time.perf_counter()
+
+    def report(phase: str) -> None:
+        queue.put(("phase", phase))
+
+    try:
+        record = execute(job, report)
+    except Unsupported as exc:
+        record = failed(job, "unsupported", str(exc), started)
+    except RunnerError as exc:
+        record = failed(job, "failed", str(exc), started)
+    except MemoryError:
+        record = failed(job, "failed", "out of memory", started)
+    except Exception as exc:  # a bug or a library failure: keep the trace for the record
+        detail = traceback.format_exc(limit=4).strip().splitlines()[-1]
+        record = failed(
+            job, "failed", f"{type(exc).__name__}: {exc}"[:500] + f" ({detail})"[:300], started
+        )
+    queue.put(("result", record.model_dump_json()))

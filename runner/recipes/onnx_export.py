@@ -1,0 +1,112 @@
+"""ONNX export and an ONNX Runtime session: the `onnx` method, and the start of the others."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runner.backends import OrtBackend
+from runner.errors import RunnerError, Unsupported
+from runner.recipes.base import Built, Recipe, RecipeContext
+
+OPSET = 17
+
+
+def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
+    """Trace the fp32 model on the first sample; every input and output axis left dynamic."""
+    import torch
+
+    if ctx.task.generates:
+        raise Unsupported(
+            "ONNX export of a generating model (encoder-decoder, generate()) is "
+            "not built here; measure it with a torch recipe"
+        )
+    model = ctx.task.load_model()  # its ModelOutput is flattened: logits come first
+    sample = ctx.samples[0].inputs
+    names = list(sample)
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sample.items()}
+    axes = {k: {i: f"{k}_{i}" for i in range(v.ndim)} for k, v in sample.items()}
+    axes["logits"] = {0: "batch", 1: "dim_1"}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model,
+                (),
+                str(path),
+                kwargs=tensors,
+                input_names=names,
+                output_names=["logits"],
+                dynamic_axes=axes,
+                opset_version=opset or OPSET,
+                dynamo=False,
+            )
+    except Exception as exc:  # the exporter raises many kinds; all mean "cannot export"
+        raise RunnerError(f"ONNX export failed: {str(exc).splitlines()[0][:300]}") from None
+    return path
+
+
+def onnx_stats(path: Path) -> tuple[int, int, float]:
+    """(parameters, nonzeros, nonzeros x bits) over the graph's initializers."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path), load_external_data=True)
+    params = nonzero = 0
+    bits = 0.0
+    for initializer in model.graph.initializer:
+        array = numpy_helper.to_array(initializer)
+        count = int(np.count_nonzero(array))
+        params += array.size
+        nonzero += count
+        bits += count * array.dtype.itemsize * 8
+    return params, nonzero, bits
+
+
+def built(ctx: RecipeContext, path: Path, scheme: str) -> Built:
+    params, nonzero, bits = onnx_stats(path)
+    for stray in ctx.artifact_dir.iterdir():  # only the final model and its data stay
+        if stray.name != path.name and not stray.name.startswith(path.name):
+            stray.unlink()
+    return Built(
+        OrtBackend(path, ctx.threads, ctx.device), ctx.artifact_dir, scheme, bits, params, nonzero
+    )
+
+
+class OnnxExport(Recipe):
+    method = "onnx"
+
+    def build(self, ctx: RecipeContext) -> Built:
+        path = export(ctx, ctx.artifact_dir / "model.onnx", ctx.params.opset)
+        return built(ctx, path, "onnx")
+
+
+def preprocessed(ctx: RecipeContext, opset: int | None) -> tuple[Path, Path]:
+    """Export, then ONNX Runtime's pre-processing (shape inference, folding) for quantization."""
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    scratch = ctx.work_dir / "onnx-fp32"
+    scratch.mkdir(parents=True, exist_ok=True)
+    raw = export(ctx, scratch / "model.onnx", opset)
+    ready = scratch / "model.pre.onnx"
+    try:
+        quant_pre_process(str(raw), str(ready), skip_symbolic_shape=True)
+    except Exception:  # pre-processing is an optimisation; quantize the raw export instead
+        ready = raw
+    return raw, ready
+
+
+def calibration_reader(samples: list[Any], count: int) -> Any:
+    from onnxruntime.quantization import CalibrationDataReader
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self) -> None:
+            self.items = iter([s.inputs for s in samples[:count]])
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return next(self.items, None)
+
+    return Reader()

@@ -1,0 +1,87 @@
+"""A task adapter turns dataset rows into model inputs, predictions into a quality score."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from runner.backends import Backend, Inputs
+from runner.errors import RunnerError
+from runner.metrics import Score
+
+
+@dataclass
+class Sample:
+    inputs: Inputs  # exactly what the model takes, batch 1
+    reference: Any
+    aux: dict[str, Any] = field(default_factory=dict)  # what scoring needs besides
+
+
+def column(row: dict[str, Any], role: str, columns: dict[str, str], *defaults: str) -> Any:
+    """The value of a role (`text`, `label`) by the manifest's mapping or the usual names."""
+    names = [columns[role]] if role in columns else list(defaults)
+    for name in names:
+        if name in row:
+            return row[name]
+    raise RunnerError(
+        f"evaluation rows have no `{names[0]}` column (tried: {', '.join(names)};"
+        f" columns: {', '.join(k for k in row if not k.startswith('_'))}); "
+        f"map it with `evaluation.columns: {{{role}: <column>}}`"
+    )
+
+
+class Task(ABC):
+    name: ClassVar[str]
+    auto_class: ClassVar[str]  # transformers Auto class that loads the model
+    max_new_tokens: ClassVar[int] = 64
+
+    def __init__(self, folder: Path, columns: dict[str, str] | None = None) -> None:
+        self.generates = False  # whether predictions come from generate(), not one forward
+        self.folder = folder
+        self.columns = columns or {}
+        self.config: Any = None
+
+    def auto_class_for(self, config: Any) -> str:
+        return self.auto_class
+
+    def load_model(self, folder: Path | None = None, dtype: Any = None) -> Any:
+        """Weights from safetensors only; custom code never runs."""
+        import transformers
+
+        folder = folder or self.folder
+        config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=False)
+        self.config = self.config or config
+        cls = getattr(transformers, self.auto_class_for(config))
+        try:
+            model = cls.from_pretrained(
+                folder, use_safetensors=True, trust_remote_code=False, dtype=dtype
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise RunnerError(
+                f"cannot load {folder} as {cls.__name__}: {str(exc).splitlines()[0][:300]}"
+            ) from None
+        return model.eval()
+
+    @abstractmethod
+    def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
+        """Inputs (batch 1, numpy) and references, in row order."""
+
+    @abstractmethod
+    def predict(self, backend: Backend, sample: Sample) -> Any: ...
+
+    @abstractmethod
+    def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> Score: ...
+
+    def timed_call(self, backend: Backend, sample: Sample) -> Any:
+        """What one latency measurement times: the whole prediction of one sample."""
+        return self.predict(backend, sample)
+
+
+def predicted_label(config: Any, index: int) -> str:
+    """The model's name for a class, lower-case; its index when it has only `LABEL_i`."""
+    name = (getattr(config, "id2label", None) or {}).get(index)
+    if name is None or str(name).upper().startswith("LABEL_"):
+        return str(index)
+    return str(name).lower()

@@ -1,0 +1,44 @@
+"""Translation and other seq2seq text generation: corpus BLEU or chrF by sacrebleu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from runner import metrics
+from runner.backends import Backend
+from runner.tasks.base import Sample, Task, column
+
+
+class Translation(Task):
+    name = "translation"
+    auto_class = "AutoModelForSeq2SeqLM"
+    max_new_tokens = 128
+
+    def __init__(self, folder: Any, columns: dict[str, str] | None = None) -> None:
+        super().__init__(folder, columns)
+        self.generates = True
+
+    def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
+        from transformers import AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        out = []
+        for row in rows:
+            source = str(column(row, "source", self.columns, "source", "src", "input"))
+            target = str(column(row, "target", self.columns, "target", "tgt", "reference"))
+            encoded = self.tokenizer(source, truncation=True, max_length=512, return_tensors="np")
+            inputs = {
+                "input_ids": encoded["input_ids"].astype(np.int64),
+                "attention_mask": encoded["attention_mask"].astype(np.int64),
+            }
+            out.append(Sample(inputs, target))
+        return out
+
+    def predict(self, backend: Backend, sample: Sample) -> Any:
+        ids = backend.generate(sample.inputs, self.max_new_tokens)
+        return str(self.tokenizer.decode(ids[0], skip_special_tokens=True)).strip()
+
+    def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> metrics.Score:
+        return metrics.bleu(predictions, [s.reference for s in samples], metric)

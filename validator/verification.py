@@ -1,0 +1,106 @@
+"""The verification record `mcv reproduce` writes: data only, validated before anyone reads it.
+
+It lives in `validator` (not `runner`) so that the privileged side, which never imports
+torch, can check a record it downloaded against this schema.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from validator.manifest.base import StrictModel
+
+RECORD_VERSION = 1
+RunStatus = Literal["ok", "failed", "unsupported"]
+
+
+class Spread(StrictModel):
+    """A repeated measurement, summarised. Unit in the field names of the owner."""
+
+    median: float
+    mean: float
+    p90: float
+    p95: float
+    iqr: float
+    cv: float = Field(description="Coefficient of variation: stdev / mean.")
+    n: int = Field(ge=1)
+
+
+class Latency(StrictModel):
+    device: Literal["cpu", "cuda"]
+    ms: Spread = Field(description="Per sample, batch 1, milliseconds.")
+    cold_ms: float = Field(description="The first call, timed apart from the rest.")
+    warmup: int
+    threads: int | None = None
+    clock: Literal["perf_counter", "cuda_events"]
+
+
+class Size(StrictModel):
+    size_mb: float = Field(description="Bytes of the deployable artifact on disk / 2^20.")
+    bytes: int
+    files: list[str]
+    params: int
+    nonzero_params: int
+    gzip_mb: float
+    theoretical_mb: float = Field(description="nonzeros x bits, or indices x log2(k) + codebook.")
+    scheme: str = Field(description="What the artifact is: safetensors, onnx, codebook, ...")
+
+
+class Memory(StrictModel):
+    ram_peak_mb: float = Field(description="Peak RSS while running inference, MB.")
+    ram_before_load_mb: float = Field(description="RSS before the model was loaded, MB.")
+    samples: int = Field(description="RSS samples taken (every ~10 ms).")
+    vram_peak_allocated_mb: float | None = None
+    vram_nvml_mb: float | None = None
+
+
+class Quality(StrictModel):
+    metric: str
+    value: float
+    samples: int
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_method: str | None = None
+    extra: dict[str, float] = Field(default_factory=dict)
+    definition: str = Field(description="How the number was computed, in one line.")
+
+
+class RunRecord(StrictModel):
+    label: str
+    method: str
+    status: RunStatus
+    error: str | None = None
+    duration_s: float
+    size: Size | None = None
+    cpu: Latency | None = None
+    gpu: Latency | None = None
+    memory: Memory | None = None
+    quality: Quality | None = None
+
+
+class Fingerprint(StrictModel):
+    cpu_model: str
+    cores: int
+    threads: int
+    gpu_name: str | None = None
+    gpu_driver: str | None = None
+    cuda: str | None = None
+    python: str
+    platform: str
+    versions: dict[str, str] = Field(description="torch, transformers, onnxruntime, optimum, ...")
+
+
+class VerificationRecord(StrictModel):
+    record_version: Literal[1] = 1
+    manifest_path: str
+    manifest_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    commit: str | None = None
+    created_at: str
+    device: Literal["cpu", "cuda"]
+    fingerprint: Fingerprint
+    settings: dict[str, float | int | str] = Field(
+        description="Measurement settings: min iterations and seconds, warm-ups, timeout."
+    )
+    runs: list[RunRecord]
