@@ -34,6 +34,10 @@ demo: $(STAMP)
 	@rm -rf demo-out/imported
 	@$(MCV) import tests/data/import/seed_004.md
 	@$(MCV) import tests/data/import/seed_004.md --out demo-out/imported --team effvit --homework 3
+	@echo
+	@echo "== mcv reproduce: the built-in example (a ViT trained once on scikit-learn's digits)"
+	@$(BIN)/python -m runner.demo
+	@$(MCV) reproduce submissions/demo/hw-3.yaml --out demo-out --min-seconds 1
 
 test: lint typecheck unit
 
@@ -52,6 +56,7 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/harness_overhead.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache .hypothesis

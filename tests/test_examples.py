@@ -15,6 +15,7 @@ SNAPSHOT = REPO / "tests" / "snapshots" / "check_examples.txt"
 
 EXPECTED_ERRORS = {
     "submissions/example_team/hw-2.yaml": set(),
+    "submissions/demo/hw-3.yaml": set(),
     "submissions/effvit/hw-3.yaml": {"MCV401", "MCV404"},  # copied RAM/VRAM, no storage scheme
     "submissions/whisper_onnx/hw-6.yaml": {"MCV403", "MCV405"},  # 17669 MB vs 2782 MB int8
     "submissions/bert_ner/hw-5.yaml": {"MCV401"},  # RAM and VRAM copied into the ONNX row

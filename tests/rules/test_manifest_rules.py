@@ -236,3 +236,27 @@ def test_significant_digits_as_written(text: str, digits: int) -> None:
 
     doc = Document("m.yaml", None, plain_text={("x",): text})
     assert significant_digits(doc, ("x",), float(text)) == digits
+
+
+def test_quality_unchanged_is_quiet_once_notes_explain_it(tmp_path: Path) -> None:
+    data = manifest()
+    data["runs"][1]["reported"]["quality"] = 0.9112
+    data["runs"][1]["notes"] = "Same 911 of 1000 right as the original."
+    assert [f for f in check(tmp_path, data) if f.code == "MCV402"] == []
+
+
+@pytest.mark.parametrize(
+    ("model_id", "warned"),
+    [
+        (".cache/demo/digits-vit", False),
+        ("./models/bert", False),
+        ("/abs/bert", False),
+        ("a/b/c", False),
+        ("dslim/bert", True),
+        ("gpt2", True),
+    ],
+)
+def test_local_models_need_no_revision(tmp_path: Path, model_id: str, warned: bool) -> None:
+    data = manifest()
+    data["model"] = {"id": model_id, "task": "token-classification"}
+    assert ("MCV205" in [f.code for f in check(tmp_path, data)]) is warned

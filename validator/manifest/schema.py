@@ -44,6 +44,11 @@ class Model(StrictModel):
     )
     task: TaskName
 
+    @property
+    def is_local(self) -> bool:
+        """A path, not a hub id: hub ids are `name` or `org/name` and never start with a dot."""
+        return self.id.startswith((".", "/", "~")) or self.id.count("/") > 1
+
 
 class Evaluation(StrictModel):
     dataset: str = Field(

@@ -14,14 +14,13 @@ INFO = RuleInfo(
 )
 
 _SHA = re.compile(r"^[0-9a-f]{7,40}$")
-_LOCAL = re.compile(r"^(\.{0,2}/|~)")
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
     if ctx.manifest is None:
         return
     model = ctx.manifest.model
-    if _LOCAL.match(model.id):
+    if model.is_local:
         return
     if model.revision is None:
         yield INFO.finding(
