@@ -23,10 +23,12 @@ def build(cache: Path = DEFAULT_CACHE) -> tuple[Path, Path]:
         return model_dir, data
     import numpy as np
     import torch
+    import transformers
     from sklearn.datasets import load_digits
     from transformers import ViTConfig, ViTForImageClassification
     from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil
 
+    transformers.logging.disable_progress_bar()
     digits = load_digits()
     images, labels = digits.images.astype(np.int64), digits.target.astype(np.int64)
     torch.manual_seed(0)

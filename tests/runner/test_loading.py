@@ -107,3 +107,20 @@ def test_missing_column_says_how_to_map_it(tiny_models: dict[str, Path]) -> None
         task.prepare([{"comment": "good", "label": 1}])
     mapped = TASKS["text-classification"](tiny_models["text-classification"], {"text": "comment"})
     assert len(mapped.prepare([{"comment": "good", "label": 1}])) == 1
+
+
+def test_unreachable_hub_dataset_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    datasets = pytest.importorskip("datasets")
+    import huggingface_hub.constants
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path))
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)  # read at import time
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    with pytest.raises(
+        RunnerError,
+        match=r"evaluation\.dataset `org/no-such-set` \(default, "
+        r"validation\) cannot be loaded",
+    ):
+        load_rows("org/no-such-set", None, "validation", 5)
