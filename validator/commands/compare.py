@@ -1,0 +1,140 @@
+"""`mcv compare`: reported vs reproduced under the course's tolerance policy."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from validator.compare import render
+from validator.compare.config import load_config
+from validator.compare.plot import draw
+from validator.compare.report import Report, build
+from validator.errors import UserError
+from validator.findings import Summary
+from validator.manifest.schema import Manifest
+from validator.manifest.validate import validate
+from validator.manifest.yaml_loader import Document, read_yaml
+from validator.output import text
+from validator.pipeline import display_path, run_check
+from validator.rules.base import PullRequest
+from validator.verification import VerificationRecord
+
+MAX_RECORD_BYTES = 16 * 2**20
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "compare",
+        help="judge reported numbers against a verification record",
+        description="Compare every reported value with the reproduced one under the tolerance "
+        "policy (.github/mcv.toml). Exit 0: verified; 1: discrepancies or incomplete; "
+        "2: usage error.",
+    )
+    parser.add_argument("manifest", metavar="MANIFEST", type=Path)
+    parser.add_argument(
+        "verification",
+        metavar="VERIFICATION",
+        type=Path,
+        help="verification.json written by `mcv reproduce`",
+    )
+    parser.add_argument("--format", choices=("markdown", "json", "github"), default="markdown")
+    parser.add_argument(
+        "--lang",
+        choices=("ru", "en"),
+        help="report language (default: the course config's, else ru)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="course config (default: .github/mcv.toml when it exists)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write report.md, report.json and compare.png here",
+    )
+    parser.set_defaults(handler=run)
+
+
+def load_manifest(path: Path) -> tuple[Manifest, Document, str]:
+    doc, findings = read_yaml(path, display_path(path))
+    manifest = None
+    if doc is not None:
+        manifest, errors = validate(doc, Manifest)
+        findings += errors
+    if manifest is None or doc is None or findings:
+        text.render(findings, Summary.of(findings, [str(path)]), sys.stderr)
+        raise UserError(f"{path} is not a valid manifest; `mcv check {path}` explains")
+    return manifest, doc, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_record(path: Path) -> VerificationRecord:
+    """The record is data from elsewhere: size-capped, parsed, validated, never executed."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECORD_BYTES + 1)
+    except OSError as exc:
+        raise UserError(f"{path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_RECORD_BYTES:
+        raise UserError(f"{path}: larger than {MAX_RECORD_BYTES // 2**20} MiB")
+    try:
+        return VerificationRecord.model_validate_json(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the document"
+        raise UserError(
+            f"{path}: not a valid verification record ({exc.error_count()} "
+            f"problem(s); first: {where}: {first['msg']})"
+        ) from None
+
+
+def write_outputs(report: Report, out: Path, lang: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    plot = draw(report, out / "compare.png", lang)  # type: ignore[arg-type]
+    (out / "report.md").write_text(
+        render.markdown(report, lang, plot.name if plot else None),  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
+    (out / "report.json").write_text(
+        render.json_text(report, lang),  # type: ignore[arg-type]
+        encoding="utf-8",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    lang = args.lang or config.course.lang
+    manifest, doc, sha = load_manifest(args.manifest)
+    record = load_record(args.verification)
+    findings = run_check([args.manifest], PullRequest())
+    report = build(manifest, record, findings, config, sha)
+    if args.out is not None:
+        write_outputs(report, args.out, lang)
+    if args.format == "json":
+        sys.stdout.write(render.json_text(report, lang))
+    elif args.format == "github":
+        for line in render.workflow_commands(report, doc, display_path(args.manifest), lang):
+            print(line)
+        target = os.environ.get("GITHUB_STEP_SUMMARY")
+        if target:
+            with Path(target).open("a", encoding="utf-8") as handle:
+                handle.write(render.markdown(report, lang) + "\n")
+    else:
+        sys.stdout.write(render.markdown(report, lang, "compare.png" if args.out else None))
+    for run_report in report.runs:
+        print(
+            f"{run_report.verdict:>13}  {run_report.label} ({run_report.method})", file=sys.stderr
+        )
+    print(f"mcv compare: {report.verdict}", file=sys.stderr)
+    return 0 if report.verdict == "verified" else 1
+
+
+__all__ = ["json", "run"]

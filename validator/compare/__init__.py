@@ -1,0 +1,1 @@
+"""`mcv compare`: reported vs reproduced, under a tolerance policy, into a report."""

@@ -1,0 +1,67 @@
+"""The course config, `.github/mcv.toml`: tolerances and the report's language.
+
+Validated like a manifest: unknown keys and wrong types are errors with their key path.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError
+
+from validator.errors import UserError
+from validator.manifest.base import StrictModel
+
+DEFAULT_PATH = Path(".github/mcv.toml")
+
+
+class Tolerance(StrictModel):
+    size_rel: float = Field(0.05, gt=0, le=1, description="Relative, for size_mb.")
+    quality_floor: float = Field(
+        0.005, ge=0, le=1, description="Absolute floor for fraction metrics."
+    )
+    error_rate_floor: float = Field(0.01, ge=0, le=1, description="Absolute floor for WER/CER.")
+    bleu_abs: float = Field(0.5, ge=0, le=100, description="Absolute, BLEU/chrF points.")
+    perplexity_rel: float = Field(0.02, ge=0, le=1, description="Relative, for perplexity.")
+    latency_rel: float = Field(
+        0.2, gt=0, le=5, description="Relative, latency on the same hardware."
+    )
+    speedup_rel: float = Field(
+        0.25, gt=0, le=5, description="Relative, speed-up vs the original elsewhere."
+    )
+    memory_rel: float = Field(0.5, gt=0, le=10, description="Relative, for RAM and VRAM.")
+    cv_widening: float = Field(
+        1.0, ge=0, le=10, description="Latency tolerance is at least this many CVs."
+    )
+
+
+class Course(StrictModel):
+    lang: Literal["ru", "en"] = "ru"
+    name: str | None = None
+
+
+class CourseConfig(StrictModel):
+    course: Course = Field(default_factory=Course)
+    tolerance: Tolerance = Field(default_factory=Tolerance)
+
+
+def load_config(path: Path | None) -> CourseConfig:
+    """The config at `path`, the default place if it exists, else the defaults."""
+    target = path or (DEFAULT_PATH if DEFAULT_PATH.is_file() else None)
+    if target is None:
+        return CourseConfig()
+    try:
+        data = tomllib.loads(target.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UserError(f"{target}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{target}: not valid TOML: {exc}") from None
+    try:
+        return CourseConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise UserError(f"{target}: {problems}") from None

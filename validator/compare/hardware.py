@@ -1,0 +1,25 @@
+"""Hardware names as people write them: `Tesla T4`, `T4`, `NVIDIA T4 16GB` are one GPU."""
+
+from __future__ import annotations
+
+import re
+
+_NOISE = re.compile(
+    r"\b(nvidia|tesla|geforce|quadro|pcie|sxm\d?|nvl|\d+\s*gb|gpu|graphics|"
+    r"intel\(r\)|intel|amd|\(r\)|\(tm\)|cpu|processor|@.*$)\b",
+    re.I,
+)
+
+
+def normalise(name: str | None) -> str | None:
+    """A comparable key: lower-case, vendor words and memory sizes dropped."""
+    if not name:
+        return None
+    key = _NOISE.sub(" ", name.lower())
+    key = re.sub(r"[^a-z0-9]+", " ", key).strip()
+    return key or None
+
+
+def same(reported: str | None, measured: str | None) -> bool:
+    left, right = normalise(reported), normalise(measured)
+    return left is not None and left == right

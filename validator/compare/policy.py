@@ -1,0 +1,123 @@
+"""The tolerance policy: pure functions from a reported and a reproduced value to a verdict.
+
+Each judge returns a Judgement: the verdict, the tolerance as a person reads it, and the
+key of the sentence that explains a mismatch (see strings.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from validator.compare.config import Tolerance
+from validator.manifest.metrics import METRICS
+
+Verdict = Literal["ok", "mismatch", "unverifiable", "not-reported", "run-failed"]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    tolerance: str = ""  # "±5%", "±0.021 (95% CI at n=500)"
+    cause: str | None = None  # a key in strings.CAUSES when the verdict needs a word
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def relative(reported: float, reproduced: float, tol: float) -> bool:
+    return reproduced > 0 and abs(reported - reproduced) / reproduced <= tol
+
+
+def judge_size(reported: float, reproduced: float, tol: Tolerance) -> Judgement:
+    if relative(reported, reproduced, tol.size_rel):
+        return Judgement("ok", f"±{tol.size_rel:.0%}")
+    ratio = reported / reproduced if reproduced else math.inf
+    cause = "size-units" if 500 < ratio < 2000 or 0 < ratio < 0.002 else "size"
+    return Judgement("mismatch", f"±{tol.size_rel:.0%}", cause, {"ratio": f"{ratio:.2f}"})
+
+
+def sampling_error(metric: str, value: float, n: int) -> float:
+    """Half-width of the 95% normal interval of a proportion at n samples."""
+    p = min(max(value, 0.0), 1.0)
+    return 1.96 * math.sqrt(p * (1 - p) / max(n, 1)) if METRICS[metric].fraction else 0.0
+
+
+def judge_quality(
+    metric: str,
+    reported: float,
+    reproduced: float,
+    n: int,
+    ci: tuple[float, float] | None,
+    tol: Tolerance,
+) -> Judgement:
+    base = metric.split(":")[-1]
+    if base in ("perplexity",):
+        ok = relative(reported, reproduced, tol.perplexity_rel)
+        return Judgement(
+            "ok" if ok else "mismatch", f"±{tol.perplexity_rel:.0%}", None if ok else "quality"
+        )
+    if base in ("bleu", "chrf"):
+        allowed, text = tol.bleu_abs, f"±{tol.bleu_abs:g}"
+    elif base in ("wer", "cer"):
+        half = (ci[1] - ci[0]) / 2 if ci else 0.0
+        allowed = max(tol.error_rate_floor, half)
+        text = f"±{allowed:.3f}" + (" (95% bootstrap CI)" if half > tol.error_rate_floor else "")
+    else:
+        error = sampling_error(base, reproduced, n)
+        allowed = max(tol.quality_floor, error)
+        text = f"±{allowed:.3f}" + (f" (95% CI at n={n})" if error > tol.quality_floor else "")
+    if abs(reported - reproduced) <= allowed + 1e-12:
+        return Judgement("ok", text)
+    fraction = METRICS.get(base)
+    if (
+        fraction is not None
+        and fraction.fraction
+        and 1 < reported <= 100
+        and abs(reported / 100 - reproduced) <= allowed
+    ):
+        return Judgement("mismatch", text, "quality-percent")
+    return Judgement("mismatch", text, "quality", {"n": str(n)})
+
+
+def judge_latency_same_hardware(
+    reported: float, reproduced: float, cv: float, tol: Tolerance
+) -> Judgement:
+    allowed = max(tol.latency_rel, tol.cv_widening * cv)
+    if relative(reported, reproduced, allowed):
+        return Judgement("ok", f"±{allowed:.0%}")
+    ratio = reported / reproduced if reproduced else math.inf
+    cause = "latency-units" if 500 < ratio < 2000 or 0 < ratio < 0.002 else "latency"
+    return Judgement("mismatch", f"±{allowed:.0%}", cause, {"ratio": f"{ratio:.2f}"})
+
+
+def judge_speedup(
+    reported_speedup: float, reproduced_speedup: float, cv: float, tol: Tolerance
+) -> Judgement:
+    """Same direction, and the ratio of speed-ups within tolerance (widened by noise)."""
+    allowed = max(tol.speedup_rel, tol.cv_widening * cv)
+    text = f"speed-up ±{allowed:.0%}"
+    params = {"claimed": f"{reported_speedup:.2f}", "measured": f"{reproduced_speedup:.2f}"}
+    faster_claimed, faster_measured = (
+        reported_speedup > 1 + allowed,
+        reproduced_speedup > 1 + allowed,
+    )
+    slower_claimed, slower_measured = (
+        reported_speedup < 1 - allowed,
+        reproduced_speedup < 1 - allowed,
+    )
+    if (faster_claimed and slower_measured) or (slower_claimed and faster_measured):
+        return Judgement("mismatch", text, "speedup-direction", params)
+    if abs(math.log(reported_speedup / reproduced_speedup)) <= math.log1p(allowed):
+        return Judgement("ok", text)
+    return Judgement("mismatch", text, "speedup", params)
+
+
+def judge_memory(
+    reported: float, reproduced: float, tol: Tolerance, weights_mb: float | None, vram: bool
+) -> Judgement:
+    text = f"±{tol.memory_rel:.0%}"
+    if vram and weights_mb and reported < 0.95 * weights_mb:
+        return Judgement("mismatch", text, "vram-below-weights", {"weights": f"{weights_mb:.1f}"})
+    if relative(reported, reproduced, tol.memory_rel):
+        return Judgement("ok", text)
+    return Judgement("mismatch", text, "memory")

@@ -1,0 +1,199 @@
+"""The report, rendered: Markdown for the PR comment, JSON for machines, GitHub commands."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from validator.compare.report import Cell, Report, RunReport
+from validator.compare.strings import Lang, t
+from validator.manifest.yaml_loader import Document
+from validator.output import json_v1
+from validator.output.github import escape_data, escape_property
+
+REPORT_VERSION = 1
+
+
+def marker(report: Report) -> str:
+    """The hidden line the bot finds its own comment by."""
+    return f"<!-- mcv:report team={report.team} hw={report.homework} -->"
+
+
+def metric_name(cell: Cell, report: Report, lang: Lang) -> str:
+    if cell.metric == "quality":
+        return t("metric.quality", lang, metric=report.metric)
+    if cell.metric.startswith("quality:"):
+        return t("metric.quality", lang, metric=cell.metric.split(":", 1)[1])
+    return t(f"metric.{cell.metric}", lang)
+
+
+def cause_text(cell: Cell, lang: Lang) -> str | None:
+    cause = cell.judgement.cause
+    return t(f"cause.{cause}", lang, **cell.judgement.params) if cause else None
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _delta(cell: Cell) -> str:
+    delta = cell.delta
+    if delta is None:
+        return "—"
+    if cell.metric.startswith("quality"):
+        return f"{delta:+.4f}"
+    return f"{delta:+.1%}"
+
+
+def _reproduced(cell: Cell, lang: Lang) -> str:
+    text = _number(cell.reproduced)
+    if cell.reproduced is None:
+        return text
+    if "p90" in cell.spread:
+        return f"{text} ({t('spread.latency', lang, **cell.spread)})"
+    if "low" in cell.spread:
+        return f"{text} ({t('spread.quality', lang, **cell.spread)})"
+    return text
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _run_markdown(run: RunReport, report: Report, lang: Lang) -> list[str]:
+    lines = [f"### {_escape(run.label)} · `{run.method}` · {t('verdict.' + run.verdict, lang)}", ""]
+    head = ["metric", "reported", "reproduced", "delta", "tolerance", "verdict"]
+    lines.append("| " + " | ".join(t(f"column.{h}", lang) for h in head) + " |")
+    lines.append("|" + "---|" * len(head))
+    for cell in run.cells:
+        lines.append(
+            f"| {metric_name(cell, report, lang)} | {_number(cell.reported)} | "
+            f"{_reproduced(cell, lang)} | {_delta(cell)} | "
+            f"{cell.judgement.tolerance or '—'} | {t('cell.' + cell.verdict, lang)} |"
+        )
+    todo = []
+    for cell in run.cells:
+        text = cause_text(cell, lang)
+        if text and (cell.verdict != "ok"):
+            todo.append(f"- **{metric_name(cell, report, lang)}**: {_escape(text)}")
+    todo += [
+        f"- {t('section.static', lang)} `{f.code}`: {_escape(f.message)}"
+        + (f" — {_escape(f.hint)}" if f.hint else "")
+        for f in run.findings
+    ]
+    if todo:
+        lines += ["", f"**{t('section.todo', lang)}**", "", *todo]
+    return [*lines, ""]
+
+
+def _machine(report: Report, lang: Lang) -> list[str]:
+    record = report.record
+    fp = record.fingerprint
+    gpu = (
+        f"{fp.gpu_name} (driver {fp.gpu_driver}, CUDA {fp.cuda})"
+        if fp.gpu_name
+        else t("machine.none", lang)
+    )
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(fp.versions.items()))
+    settings = ", ".join(f"{k} {v}" for k, v in record.settings.items())
+    commit = f", commit `{record.commit[:12]}`" if record.commit else ""
+    return [
+        "<details>",
+        f"<summary>{t('section.machine', lang)}</summary>",
+        "",
+        f"- {t('machine.cpu', lang)}: {fp.cpu_model}, {fp.cores} cores, {fp.threads} "
+        f"{t('machine.threads', lang)}",
+        f"- {t('machine.gpu', lang)}: {gpu}",
+        f"- {t('machine.versions', lang)}: {versions}",
+        f"- {t('machine.settings', lang)}: {settings}",
+        f"- {t('machine.manifest', lang)}: `{record.manifest_path}`, sha256 "
+        f"`{record.manifest_sha256[:12]}`{commit}; {record.created_at}",
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def markdown(report: Report, lang: Lang, plot: str | None = None) -> str:
+    lines = [
+        marker(report),
+        f"## {t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}",
+        "",
+        t("headline." + report.verdict, lang),
+        "",
+    ]
+    if report.manifest_changed:
+        lines += [f"> {t('cause.manifest-changed', lang)}", ""]
+    for finding in report.findings:
+        lines.append(f"- {t('section.static', lang)} `{finding.code}`: {_escape(finding.message)}")
+    if report.findings:
+        lines.append("")
+    for run in report.runs:
+        lines += _run_markdown(run, report, lang)
+    if plot:
+        lines += [f"![{t('section.plot', lang)}]({plot})", ""]
+    lines += _machine(report, lang)
+    return "\n".join(lines)
+
+
+def as_json(report: Report, lang: Lang) -> dict[str, Any]:
+    def cell(c: Cell) -> dict[str, Any]:
+        return {
+            "metric": c.metric,
+            "reported": c.reported,
+            "reproduced": c.reproduced,
+            "delta": c.delta,
+            "tolerance": c.judgement.tolerance or None,
+            "verdict": c.verdict,
+            "cause": c.judgement.cause,
+            "message": cause_text(c, lang),
+            "spread": c.spread or None,
+            "counts": c.counts,
+        }
+
+    return {
+        "version": REPORT_VERSION,
+        "team": report.team,
+        "homework": report.homework,
+        "verdict": report.verdict,
+        "metric": report.metric,
+        "manifest_changed": report.manifest_changed,
+        "runs": [
+            {
+                "label": r.label,
+                "method": r.method,
+                "status": r.status,
+                "verdict": r.verdict,
+                "error": r.error,
+                "cells": [cell(c) for c in r.cells],
+                "findings": [json_v1.as_dict(f) for f in r.findings],
+            }
+            for r in report.runs
+        ],
+        "findings": [json_v1.as_dict(f) for f in report.findings],
+        "fingerprint": report.record.fingerprint.model_dump(),
+        "settings": report.record.settings,
+    }
+
+
+def json_text(report: Report, lang: Lang) -> str:
+    return json.dumps(as_json(report, lang), indent=2, ensure_ascii=False) + "\n"
+
+
+def workflow_commands(report: Report, doc: Document | None, path: str, lang: Lang) -> list[str]:
+    """Workflow commands on the manifest line of each reported value that did not hold."""
+    out = []
+    for run in report.runs:
+        for cell in run.cells:
+            if cell.verdict not in ("mismatch", "run-failed"):
+                continue
+            mark = doc.mark(cell.loc) if doc else None
+            where = f"file={escape_property(path)}"
+            if mark:
+                where += f",line={mark.line},col={mark.col}"
+            title = escape_property(f"mcv compare: {cell.metric} {cell.verdict}")
+            body = f"{run.label}: {_number(cell.reported)} vs {_number(cell.reproduced)}. " + (
+                cause_text(cell, lang) or ""
+            )
+            out.append(f"::error {where},title={title}::{escape_data(body)}")
+    return out
