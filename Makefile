@@ -38,6 +38,10 @@ demo: $(STAMP)
 	@echo "== mcv reproduce: the built-in example (a ViT trained once on scikit-learn's digits)"
 	@$(BIN)/python -m runner.demo
 	@$(MCV) reproduce submissions/demo/hw-3.yaml --out demo-out --min-seconds 1
+	@echo
+	@echo "== mcv compare: reported vs reproduced -> demo-out/report.md, report.json, compare.png"
+	@$(MCV) compare submissions/demo/hw-3.yaml demo-out/verification.json --out demo-out \
+		> /dev/null || test $$? -eq 1
 
 test: lint typecheck unit
 
@@ -57,6 +61,7 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/check_speed.py
 	$(BIN)/python benchmarks/harness_overhead.py
+	$(BIN)/python benchmarks/detection.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import re
 
+_MARKS = re.compile(r"\((r|tm)\)|@.*$", re.I)  # (R), (TM), and a clock speed after `@`
 _NOISE = re.compile(
-    r"\b(nvidia|tesla|geforce|quadro|pcie|sxm\d?|nvl|\d+\s*gb|gpu|graphics|"
-    r"intel\(r\)|intel|amd|\(r\)|\(tm\)|cpu|processor|@.*$)\b",
+    r"\b(nvidia|tesla|geforce|quadro|pcie|sxm\d?|nvl|\d+\s*gb|gpu|graphics|intel|amd|cpu|"
+    r"processor)\b",
     re.I,
 )
 
 
 def normalise(name: str | None) -> str | None:
-    """A comparable key: lower-case, vendor words and memory sizes dropped."""
+    """A comparable key: lower-case, vendor words, marks and memory sizes dropped."""
     if not name:
         return None
-    key = _NOISE.sub(" ", name.lower())
+    key = _NOISE.sub(" ", _MARKS.sub(" ", name.lower()))
     key = re.sub(r"[^a-z0-9]+", " ", key).strip()
     return key or None
 

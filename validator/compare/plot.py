@@ -17,12 +17,20 @@ _COLOURS = {
 _LOG = {"size_mb", "cpu_ms", "gpu_ms", "ram_mb", "vram_mb"}
 
 
+def title(metric: str, main_metric: str, lang: Lang) -> str:
+    if metric.startswith("quality"):
+        name = main_metric if metric == "quality" else metric.split(":", 1)[1]
+        return t("metric.quality", lang, metric=name)
+    return t(f"metric.{metric}", lang)
+
+
 def draw(report: Report, target: Path, lang: Lang) -> Path | None:
     """Write a PNG; None when no cell has both numbers."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     metrics: dict[str, list[tuple[float, float, str, str]]] = {}
     for run in report.runs:
@@ -42,11 +50,12 @@ def draw(report: Report, target: Path, lang: Lang) -> Path | None:
         for x, y, verdict, label in points:
             axis.scatter([x], [y], color=_COLOURS[verdict], zorder=3)
             axis.annotate(label, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
-        if metric in _LOG and low > 0:
+        if metric in _LOG and low > 0 and high / low > 10:  # log only across decades
             axis.set_xscale("log")
             axis.set_yscale("log")
-        name = metric if metric.startswith("quality") else t(f"metric.{metric}", lang)
-        axis.set_title(name.replace("quality", report.metric) if metric == "quality" else name)
+            for side in (axis.xaxis, axis.yaxis):
+                side.set_minor_formatter(NullFormatter())  # minor labels collide on short ranges
+        axis.set_title(title(metric, report.metric, lang))
         axis.set_xlabel(t("column.reproduced", lang))
         axis.set_ylabel(t("column.reported", lang))
     figure.tight_layout()

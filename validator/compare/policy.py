@@ -19,9 +19,11 @@ Verdict = Literal["ok", "mismatch", "unverifiable", "not-reported", "run-failed"
 @dataclass(frozen=True)
 class Judgement:
     verdict: Verdict
-    tolerance: str = ""  # "±5%", "±0.021 (95% CI at n=500)"
-    cause: str | None = None  # a key in strings.CAUSES when the verdict needs a word
+    tolerance: str = ""  # "±5%", "±0.021"
+    cause: str | None = None  # a `cause.*` key in strings.py when the verdict needs a word
     params: dict[str, str] = field(default_factory=dict)
+    basis: str | None = None  # a `basis.*` key: what the tolerance rests on ("ci", "speedup")
+    basis_params: dict[str, str] = field(default_factory=dict)
 
 
 def relative(reported: float, reproduced: float, tol: float) -> bool:
@@ -61,13 +63,14 @@ def judge_quality(
     elif base in ("wer", "cer"):
         half = (ci[1] - ci[0]) / 2 if ci else 0.0
         allowed = max(tol.error_rate_floor, half)
-        text = f"±{allowed:.3f}" + (" (95% bootstrap CI)" if half > tol.error_rate_floor else "")
+        text, basis = f"±{allowed:.3f}", ("bootstrap" if half > tol.error_rate_floor else None)
     else:
         error = sampling_error(base, reproduced, n)
         allowed = max(tol.quality_floor, error)
-        text = f"±{allowed:.3f}" + (f" (95% CI at n={n})" if error > tol.quality_floor else "")
+        text, basis = f"±{allowed:.3f}", ("ci" if error > tol.quality_floor else None)
+    extra = {"basis": basis, "basis_params": {"n": str(n)}}
     if abs(reported - reproduced) <= allowed + 1e-12:
-        return Judgement("ok", text)
+        return Judgement("ok", text, **extra)  # type: ignore[arg-type]
     fraction = METRICS.get(base)
     if (
         fraction is not None
@@ -75,8 +78,8 @@ def judge_quality(
         and 1 < reported <= 100
         and abs(reported / 100 - reproduced) <= allowed
     ):
-        return Judgement("mismatch", text, "quality-percent")
-    return Judgement("mismatch", text, "quality", {"n": str(n)})
+        return Judgement("mismatch", text, "quality-percent", **extra)  # type: ignore[arg-type]
+    return Judgement("mismatch", text, "quality", {"n": str(n)}, **extra)  # type: ignore[arg-type]
 
 
 def judge_latency_same_hardware(
@@ -95,7 +98,7 @@ def judge_speedup(
 ) -> Judgement:
     """Same direction, and the ratio of speed-ups within tolerance (widened by noise)."""
     allowed = max(tol.speedup_rel, tol.cv_widening * cv)
-    text = f"speed-up ±{allowed:.0%}"
+    text = f"±{allowed:.0%}"
     params = {"claimed": f"{reported_speedup:.2f}", "measured": f"{reproduced_speedup:.2f}"}
     faster_claimed, faster_measured = (
         reported_speedup > 1 + allowed,
@@ -106,10 +109,10 @@ def judge_speedup(
         reproduced_speedup < 1 - allowed,
     )
     if (faster_claimed and slower_measured) or (slower_claimed and faster_measured):
-        return Judgement("mismatch", text, "speedup-direction", params)
+        return Judgement("mismatch", text, "speedup-direction", params, "speedup")
     if abs(math.log(reported_speedup / reproduced_speedup)) <= math.log1p(allowed):
-        return Judgement("ok", text)
-    return Judgement("mismatch", text, "speedup", params)
+        return Judgement("ok", text, basis="speedup")
+    return Judgement("mismatch", text, "speedup", params, "speedup")
 
 
 def judge_memory(

@@ -56,6 +56,16 @@ def _reproduced(cell: Cell, lang: Lang) -> str:
     return text
 
 
+def tolerance_text(cell: Cell, lang: Lang) -> str:
+    judgement = cell.judgement
+    if not judgement.tolerance:
+        return "—"
+    if judgement.basis is None:
+        return judgement.tolerance
+    basis = t(f"basis.{judgement.basis}", lang, **judgement.basis_params)
+    return f"{judgement.tolerance} ({basis})"
+
+
 def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
@@ -69,7 +79,7 @@ def _run_markdown(run: RunReport, report: Report, lang: Lang) -> list[str]:
         lines.append(
             f"| {metric_name(cell, report, lang)} | {_number(cell.reported)} | "
             f"{_reproduced(cell, lang)} | {_delta(cell)} | "
-            f"{cell.judgement.tolerance or '—'} | {t('cell.' + cell.verdict, lang)} |"
+            f"{tolerance_text(cell, lang)} | {t('cell.' + cell.verdict, lang)} |"
         )
     todo = []
     for cell in run.cells:
@@ -143,7 +153,7 @@ def as_json(report: Report, lang: Lang) -> dict[str, Any]:
             "reported": c.reported,
             "reproduced": c.reproduced,
             "delta": c.delta,
-            "tolerance": c.judgement.tolerance or None,
+            "tolerance": tolerance_text(c, lang) if c.judgement.tolerance else None,
             "verdict": c.verdict,
             "cause": c.judgement.cause,
             "message": cause_text(c, lang),

@@ -53,6 +53,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "machine.versions": {"ru": "Версии", "en": "Versions"},
     "machine.settings": {"ru": "Настройки замера", "en": "Measurement settings"},
     "machine.manifest": {"ru": "Манифест", "en": "Manifest"},
+    "basis.ci": {"ru": "95% ДИ при n={n}", "en": "95% CI at n={n}"},
+    "basis.bootstrap": {"ru": "95% бутстреп-ДИ", "en": "95% bootstrap CI"},
+    "basis.speedup": {"ru": "от ускорения", "en": "of the speed-up"},
     "spread.latency": {
         "ru": "медиана; p90 {p90}, CV {cv}, n={n}",
         "en": "median; p90 {p90}, CV {cv}, n={n}",

@@ -1,0 +1,210 @@
+"""The report a team reads: golden Markdown in both languages, JSON, annotations, verdicts."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.compare.detection import judge
+from tests.compare.planted import SHA, honest
+from tests.conftest import REPO
+from validator.compare import render
+from validator.compare.config import CourseConfig, load_config
+from validator.compare.hardware import normalise, same
+from validator.compare.strings import STRINGS
+from validator.errors import UserError
+from validator.verification import RunRecord, VerificationRecord
+
+SNAPSHOTS = REPO / "tests" / "snapshots"
+
+
+def mixed() -> tuple[dict[str, Any], VerificationRecord]:
+    """One of each: verified, a copied latency, a GPU claim on a CPU runner, a failed run."""
+    data, record = honest(500)
+    data["runs"][1]["reported"]["cpu_ms"] = data["runs"][0]["reported"]["cpu_ms"]
+    data["runs"][2]["reported"]["gpu_ms"] = 9.5
+    data["runs"][2]["hardware"] = {"cpu": "AMD Ryzen 7 5800X", "gpu": "Tesla T4"}
+    failed = RunRecord(
+        label="K-means",
+        method="kmeans",
+        status="failed",
+        error="timed out after 1800 s",
+        duration_s=1800.0,
+    )
+    record = record.model_copy(update={"runs": [*record.runs[:3], failed]})
+    return data, record
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_golden_markdown(lang: str, tmp_path: Path) -> None:
+    data, record = mixed()
+    text = render.markdown(judge(data, record, tmp_path), lang, "compare.png")  # type: ignore[arg-type]
+    golden = SNAPSHOTS / f"compare_{lang}.md"
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+def test_verdicts_of_the_mixed_submission(tmp_path: Path) -> None:
+    data, record = mixed()
+    report = judge(data, record, tmp_path)
+    assert report.verdict == "discrepancies"
+    assert [r.verdict for r in report.runs] == [
+        "verified",
+        "discrepancies",
+        "incomplete",
+        "incomplete",
+    ]
+    assert render.marker(report) == "<!-- mcv:report team=ml_masters hw=2 -->"
+    cells = {(r.label, c.metric): c.verdict for r in report.runs for c in r.cells}
+    assert cells[("Прунинг", "gpu_ms")] == "unverifiable"
+    assert cells[("K-means", "size_mb")] == "run-failed"
+    assert cells[("Оригинал", "cpu_ms")] == "unverifiable"  # the baseline elsewhere: an anchor
+
+
+def test_honest_submission_is_verified(tmp_path: Path) -> None:
+    data, record = honest(500)
+    assert judge(data, record, tmp_path).verdict == "verified"
+
+
+def test_a_record_of_another_manifest_version_is_incomplete(tmp_path: Path) -> None:
+    data, record = honest(500)
+    other = record.model_copy(update={"manifest_sha256": "1" * 64})
+    from tests.compare.detection import build, run_check  # type: ignore[attr-defined]
+
+    del build, run_check
+    report = judge(data, other, tmp_path)
+    assert report.manifest_changed
+    assert report.verdict == "incomplete"
+
+
+def test_json_has_the_same_content(tmp_path: Path) -> None:
+    data, record = mixed()
+    document = render.as_json(judge(data, record, tmp_path), "en")
+    assert document["version"] == 1
+    assert document["verdict"] == "discrepancies"
+    copied = next(c for c in document["runs"][1]["cells"] if c["metric"] == "cpu_ms")
+    assert copied["verdict"] == "mismatch"
+    assert copied["message"].startswith("The claimed speed-up over the original, ×1.00")
+    assert document["runs"][1]["findings"][0]["code"] == "MCV401"
+
+
+def test_annotations_point_at_the_manifest_line(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, record = mixed()
+    monkeypatch.chdir(tmp_path)
+    manifest = tmp_path / "submissions" / "ml_masters" / "hw-2.yaml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    import hashlib
+
+    sha = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    (tmp_path / "v.json").write_text(
+        record.model_copy(update={"manifest_sha256": sha}).model_dump_json()
+    )
+    summary = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    code, out, _ = cli(
+        "compare",
+        "submissions/ml_masters/hw-2.yaml",
+        "v.json",
+        "--format",
+        "github",
+        "--lang",
+        "en",
+    )
+    assert code == 1
+    lines = manifest.read_text().splitlines()
+    errors = [line for line in out.splitlines() if line.startswith("::error")]
+    assert errors
+    copied = next(e for e in errors if "cpu_ms mismatch" in e)
+    line_no = int(copied.split("line=")[1].split(",")[0])
+    assert lines[line_no - 1].strip().startswith("cpu_ms:")
+    assert "<!-- mcv:report team=ml_masters hw=2 -->" in summary.read_text()
+
+
+def test_out_writes_markdown_json_and_plot(tmp_path: Path, cli: Any) -> None:
+    data, record = mixed()
+    manifest = tmp_path / "submissions" / "ml_masters" / "hw-2.yaml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True))
+    (tmp_path / "v.json").write_text(record.model_dump_json())
+    code, out, err = cli(
+        "compare", str(manifest), str(tmp_path / "v.json"), "--out", str(tmp_path / "report")
+    )
+    assert code == 1
+    assert out.startswith("<!-- mcv:report")
+    assert "![" in out
+    assert (tmp_path / "report" / "compare.png").read_bytes()[:4] == b"\x89PNG"
+    assert json.loads((tmp_path / "report" / "report.json").read_text())["verdict"]
+    assert err.strip().endswith("mcv compare: discrepancies")
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        ("{not json", "not a valid verification record"),
+        ('{"record_version": 1}', "not a valid verification record"),
+        ("[]", "not a valid verification record"),
+    ],
+)
+def test_a_bad_record_is_a_usage_error(tmp_path: Path, cli: Any, content: str, words: str) -> None:
+    data, _ = honest(500)
+    manifest = tmp_path / "submissions" / "ml_masters" / "hw-2.yaml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(yaml.safe_dump(data, allow_unicode=True))
+    (tmp_path / "v.json").write_text(content)
+    code, _, err = cli("compare", str(manifest), str(tmp_path / "v.json"))
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in err
+
+
+def test_every_string_has_both_languages() -> None:
+    assert all(set(pair) == {"ru", "en"} and all(pair.values()) for pair in STRINGS.values())
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "equal"),
+    [
+        ("Tesla T4", "T4", True),
+        ("NVIDIA T4 16GB", "Tesla T4", True),
+        ("NVIDIA A100-SXM4-80GB", "A100", True),
+        ("T4", "A100", False),
+        (None, "T4", False),
+    ],
+)
+def test_gpu_names(left: str | None, right: str, equal: bool) -> None:
+    assert same(left, right) is equal
+
+
+def test_normalise_cpu_names() -> None:
+    assert normalise("Intel(R) Xeon(R) CPU @ 2.20GHz") == normalise("Intel Xeon")
+
+
+def test_course_config(tmp_path: Path) -> None:
+    path = tmp_path / "mcv.toml"
+    path.write_text('[course]\nlang = "en"\n[tolerance]\nsize_rel = 0.1\n')
+    config = load_config(path)
+    assert (config.course.lang, config.tolerance.size_rel) == ("en", 0.1)
+    assert config.tolerance.quality_floor == CourseConfig().tolerance.quality_floor
+    path.write_text("[tolerance]\nsize_rell = 0.1\n")
+    with pytest.raises(UserError, match=r"tolerance\.size_rell: Extra inputs"):
+        load_config(path)
+    path.write_text("[tolerance\n")
+    with pytest.raises(UserError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_sha_constant_is_what_builders_use() -> None:
+    assert len(SHA) == 64
+
+
+def test_the_shipped_course_config_is_the_defaults() -> None:
+    assert load_config(REPO / ".github" / "mcv.toml") == CourseConfig()
