@@ -162,3 +162,12 @@ def test_python_m_validator_works() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("mcv ")
+
+
+def test_an_internal_error_exits_3_not_1(monkeypatch: pytest.MonkeyPatch, cli) -> None:  # type: ignore[no-untyped-def]
+    import validator.commands.schema as schema_command
+
+    monkeypatch.setattr(schema_command, "json_schema_text", lambda: 1 / 0)
+    code, _, err = cli("schema")
+    assert code == 3
+    assert "internal error" in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from validator import __version__
@@ -11,6 +12,7 @@ from validator.commands import check, compare, import_, reproduce, schema
 from validator.errors import UserError
 
 EXIT_USAGE = 2
+EXIT_BUG = 3  # never 1: a crash must not pass for "findings" in a script or workflow
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,4 +45,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # `mcv check ... | head`
         sys.stderr.close()
         return 1
+    except Exception:  # a bug in mcv, not the user's input: keep the trace, exit apart
+        traceback.print_exc()
+        print(
+            f"mcv {args.command}: internal error; please report it with the trace above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
     return code
