@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Sequence
 
 from validator import __version__
-from validator.commands import check, compare, import_, reproduce, schema
+from validator.commands import check, comment, compare, import_, reproduce, schema
 from validator.errors import UserError
 
 EXIT_USAGE = 2
@@ -19,11 +19,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcv",
         description="Model-compression submission validator.",
-        epilog="Commands not listed here (comment, table) are not built yet.",
+        epilog="Commands not listed here (table) are not built yet.",
     )
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (check, reproduce, compare, schema, import_):
+    for command in (check, reproduce, compare, comment, schema, import_):
         command.add_parser(sub)
     return parser
 

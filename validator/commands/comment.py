@@ -1,0 +1,146 @@
+"""`mcv comment`: the privileged report job. One sticky comment, a label, a check run."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from validator.compare import render
+from validator.compare.config import load_config
+from validator.compare.report import build
+from validator.errors import UserError
+from validator.findings import Finding
+from validator.github import artifact, event, publish
+from validator.github.checks import check_run, status
+from validator.github.client import PyGithubApi
+from validator.manifest.schema import Manifest
+from validator.manifest.validate import validate
+from validator.manifest.yaml_loader import Document, parse_yaml
+from validator.pipeline import run_check
+from validator.rules.base import PullRequest
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "comment",
+        help="post the report on the PR: sticky comment, label, check run",
+        description="Resolve the pull request (by its number from a pull_request event, else "
+        "by head SHA through the API), read the PR's manifest through the API at that SHA, "
+        "validate the record as data, then keep ONE report comment up to date, set the "
+        "mcv:* verdict label and a check run (a commit status where a check run cannot be "
+        "created). The token comes from $GITHUB_TOKEN. Exit 0: published; 1: GitHub or the "
+        "inputs refused; 2: usage error.",
+    )
+    parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    parser.add_argument(
+        "--event",
+        type=Path,
+        metavar="FILE",
+        help="event payload (default: $GITHUB_EVENT_PATH when set)",
+    )
+    parser.add_argument("--pr", type=int, metavar="N", help="the PR number (trusted events only)")
+    parser.add_argument("--head-sha", metavar="SHA", help="resolve the PR from this head commit")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--artifact",
+        type=Path,
+        metavar="PATH",
+        help="the reproduce job's artifact: a .zip or its unpacked folder",
+    )
+    source.add_argument("--record", type=Path, metavar="FILE", help="a verification.json")
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        metavar="FILE",
+        help="a local manifest instead of the PR's (same-repository runs)",
+    )
+    parser.add_argument("--lang", choices=("ru", "en"))
+    parser.add_argument("--config", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com")
+    )
+    parser.add_argument(
+        "--bot-login",
+        default="github-actions[bot]",
+        help="the login the bot comments as (default: github-actions[bot])",
+    )
+    parser.add_argument("--retries", type=int, default=5, metavar="N")
+    parser.add_argument(
+        "--backoff",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="exponential backoff factor between retries, seconds",
+    )
+    parser.add_argument(
+        "--throttle",
+        type=float,
+        default=0.25,
+        metavar="S",
+        help="seconds between API requests (writes: 4x); GitHub asks for "
+        "spacing to avoid secondary rate limits",
+    )
+    parser.set_defaults(handler=run)
+
+
+def _manifest(raw: bytes, path: str) -> tuple[Manifest, str, list[Finding], Document]:
+    """Validate the PR's manifest bytes; run the static checks on a scratch copy."""
+    doc, findings = parse_yaml(raw, path)
+    manifest = None
+    if doc is not None:
+        manifest, errors = validate(doc, Manifest)
+        findings += errors
+    if manifest is None or doc is None:
+        raise UserError(
+            f"{path} at the PR's head is not a valid manifest "
+            f"({len(findings)} problem(s); the validate check lists them)"
+        )
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = Path(scratch, path)
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(raw)
+        static = run_check([copy], PullRequest())
+    return manifest, hashlib.sha256(raw).hexdigest(), static, doc
+
+
+def run(args: argparse.Namespace) -> int:
+    token = os.environ.get("GITHUB_TOKEN")
+    if not token:
+        raise UserError("$GITHUB_TOKEN is not set")
+    event_path = args.event or (
+        Path(os.environ["GITHUB_EVENT_PATH"]) if os.environ.get("GITHUB_EVENT_PATH") else None
+    )
+    payload = event.read(event_path) if event_path else None
+    number = args.pr or (payload.pr_number if payload else None)
+    head_sha = args.head_sha or (payload.head_sha if payload else None)
+    record = artifact.load(args.artifact) if args.artifact else artifact.load_file(args.record)
+    config = load_config(args.config)
+    lang = args.lang or config.course.lang
+    api = PyGithubApi(args.repo, token, args.api_url, args.retries, args.backoff, args.throttle)
+    pull = publish.resolve_pull(api, number, head_sha)
+    if args.manifest is not None:
+        path, raw = str(args.manifest), args.manifest.read_bytes()
+    else:
+        path, raw = publish.manifest_of(api, pull, record.manifest_path)
+    manifest, sha, static, doc = _manifest(raw, path)
+    report = build(manifest, record, static, config, sha)
+    markdown = render.markdown(report, lang)
+    comment = publish.upsert_comment(
+        api, pull.number, render.marker(report), publish.body_of(markdown), args.bot_login
+    )
+    publish.set_labels(api, pull.number, report.verdict)
+    where = publish.set_check(
+        api,
+        check_run(report, pull.head_sha, path, doc, markdown, lang),
+        report.verdict,
+        status(report, lang)[1],
+    )
+    print(
+        f"#{pull.number}: {report.verdict}; comment {comment}, label and {where} set",
+        file=sys.stderr,
+    )
+    return 0

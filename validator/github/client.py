@@ -1,0 +1,213 @@
+"""The only module that talks to GitHub: PyGithub behind the few calls the bot makes.
+
+Retries are PyGithub's GithubRetry (urllib3): Retry-After honoured, then
+x-ratelimit-reset, else exponential backoff; 5xx retried a bounded number of times.
+After that, one GitHubError with the method, the path and GitHub's answer.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from validator.errors import UserError
+from validator.github.checks import CheckRun
+from validator.github.sticky import Comment
+
+
+class GitHubError(UserError):
+    """GitHub refused or failed after retries; said in one line."""
+
+
+@dataclass(frozen=True)
+class PullInfo:
+    number: int
+    head_sha: str
+    title: str
+    author: str
+    state: str
+    merged: bool
+
+
+class GitHubApi(Protocol):
+    def pull(self, number: int) -> PullInfo: ...
+    def pulls_for_commit(self, sha: str) -> list[PullInfo]: ...
+    def changed_files(self, number: int) -> list[str]: ...
+    def file_at(self, path: str, ref: str, max_bytes: int) -> bytes: ...
+    def comments(self, number: int) -> list[Comment]: ...
+    def create_comment(self, number: int, body: str) -> int: ...
+    def edit_comment(self, comment_id: int, body: str) -> None: ...
+    def delete_comment(self, comment_id: int) -> None: ...
+    def labels(self, number: int) -> list[str]: ...
+    def add_labels(self, number: int, labels: list[str]) -> None: ...
+    def remove_label(self, number: int, label: str) -> None: ...
+    def create_check_run(self, run: CheckRun) -> None: ...
+    def create_status(self, sha: str, state: str, description: str, context: str) -> None: ...
+
+
+def _pull(pr: Any) -> PullInfo:
+    return PullInfo(pr.number, pr.head.sha, pr.title, pr.user.login, pr.state, bool(pr.merged))
+
+
+class PyGithubApi:
+    """GitHubApi over PyGithub, for one repository."""
+
+    def __init__(
+        self,
+        repo: str,
+        token: str,
+        api_url: str,
+        retries: int = 5,
+        backoff: float = 1.0,
+        throttle: float = 0.25,
+    ) -> None:
+        from github import Auth, Github, GithubRetry
+
+        retry = GithubRetry(
+            total=retries,
+            backoff_factor=backoff,
+            secondary_rate_wait=60,
+            max_rate_limit_wait=900,
+            allowed_methods={"GET", "POST", "PATCH", "PUT", "DELETE"},
+        )
+        # GitHub asks clients to space requests, writes more; PyGithub does the spacing.
+        self.github = Github(
+            base_url=api_url,
+            auth=Auth.Token(token),
+            retry=retry,
+            timeout=30,
+            per_page=100,
+            seconds_between_requests=throttle,
+            seconds_between_writes=throttle * 4,
+        )
+        self.repo_name = repo
+        self._repo: Any = None
+        self._pulls: dict[int, Any] = {}
+        self._issues: dict[int, Any] = {}
+        self._comments: dict[int, Any] = {}
+
+    def call(self, what: str, action: Any) -> Any:
+        """Run one API action; turn every failure into a GitHubError naming it."""
+        from github import GithubException
+        from requests.exceptions import RequestException
+
+        try:
+            return action()
+        except GithubException as exc:
+            message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
+            raise GitHubError(f"GitHub API: {what} failed with {exc.status}: {message}") from None
+        except RequestException as exc:
+            reason = str(exc).split(" (Caused by ")[0][:300]
+            raise GitHubError(f"GitHub API: {what} failed after retries: {reason}") from None
+
+    @property
+    def repo(self) -> Any:
+        if self._repo is None:
+            self._repo = self.call(
+                f"GET repo {self.repo_name}", lambda: self.github.get_repo(self.repo_name)
+            )
+        return self._repo
+
+    def _pull_obj(self, number: int) -> Any:
+        if number not in self._pulls:
+            self._pulls[number] = self.call(
+                f"GET pull #{number}", lambda: self.repo.get_pull(number)
+            )
+        return self._pulls[number]
+
+    def _issue(self, number: int) -> Any:
+        if number not in self._issues:
+            self._issues[number] = self.call(
+                f"GET issue #{number}", lambda: self.repo.get_issue(number)
+            )
+        return self._issues[number]
+
+    def pull(self, number: int) -> PullInfo:
+        return _pull(self._pull_obj(number))
+
+    def pulls_for_commit(self, sha: str) -> list[PullInfo]:
+        def fetch() -> list[PullInfo]:
+            return [_pull(pr) for pr in self.repo.get_commit(sha).get_pulls()]
+
+        return list(self.call(f"GET pulls of commit {sha[:12]}", fetch))
+
+    def changed_files(self, number: int) -> list[str]:
+        pull = self._pull_obj(number)
+        return list(
+            self.call(f"GET files of #{number}", lambda: [f.filename for f in pull.get_files()])
+        )
+
+    def file_at(self, path: str, ref: str, max_bytes: int) -> bytes:
+        content = self.call(f"GET {path}@{ref[:12]}", lambda: self.repo.get_contents(path, ref=ref))
+        if isinstance(content, list) or content.type != "file":
+            raise GitHubError(f"{path} at {ref[:12]} is not a file")
+        if content.size > max_bytes:
+            raise GitHubError(f"{path} at {ref[:12]} is larger than {max_bytes} bytes")
+        return base64.b64decode(content.content)
+
+    def comments(self, number: int) -> list[Comment]:
+        issue = self._issue(number)
+        found = self.call(f"GET comments of #{number}", lambda: list(issue.get_comments()))
+        self._comments = {c.id: c for c in found}
+        return [Comment(c.id, c.user.login, c.body or "") for c in found]
+
+    def create_comment(self, number: int, body: str) -> int:
+        issue = self._issue(number)
+        created = self.call(f"POST comment on #{number}", lambda: issue.create_comment(body))
+        self._comments[created.id] = created
+        return int(created.id)
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        self.call(f"PATCH comment {comment_id}", lambda: self._comments[comment_id].edit(body))
+
+    def delete_comment(self, comment_id: int) -> None:
+        self.call(f"DELETE comment {comment_id}", lambda: self._comments[comment_id].delete())
+
+    def labels(self, number: int) -> list[str]:
+        issue = self._issue(number)
+        return list(
+            self.call(
+                f"GET labels of #{number}", lambda: [label.name for label in issue.get_labels()]
+            )
+        )
+
+    def add_labels(self, number: int, labels: list[str]) -> None:
+        # The object form GitHub's schema documents; PyGithub's add_to_labels posts a bare list.
+        url = f"{self._issue(number).url}/labels"
+        self.call(
+            f"POST labels on #{number}",
+            lambda: self.github.requester.requestJsonAndCheck(
+                "POST", url, input={"labels": labels}
+            ),
+        )
+
+    def remove_label(self, number: int, label: str) -> None:
+        issue = self._issue(number)
+        self.call(f"DELETE label {label} from #{number}", lambda: issue.remove_from_labels(label))
+
+    def create_check_run(self, run: CheckRun) -> None:
+        output = {
+            "title": run.title,
+            "summary": run.summary,
+            "text": run.text,
+            "annotations": run.annotations,
+        }
+        self.call(
+            "POST check run",
+            lambda: self.repo.create_check_run(
+                name=run.name,
+                head_sha=run.head_sha,
+                status="completed",
+                conclusion=run.conclusion,
+                output=output,
+            ),
+        )
+
+    def create_status(self, sha: str, state: str, description: str, context: str) -> None:
+        self.call(
+            f"POST status on {sha[:12]}",
+            lambda: self.repo.get_commit(sha).create_status(
+                state=state, description=description, context=context
+            ),
+        )
