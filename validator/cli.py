@@ -8,7 +8,15 @@ import traceback
 from collections.abc import Sequence
 
 from validator import __version__
-from validator.commands import check, comment, compare, import_, reproduce, schema
+from validator.commands import (
+    check,
+    comment,
+    compare,
+    fetch_manifest,
+    import_,
+    reproduce,
+    schema,
+)
 from validator.errors import UserError
 
 EXIT_USAGE = 2
@@ -23,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (check, reproduce, compare, comment, schema, import_):
+    for command in (check, reproduce, compare, comment, fetch_manifest, schema, import_):
         command.add_parser(sub)
     return parser
 

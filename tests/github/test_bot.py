@@ -264,3 +264,43 @@ def test_missing_token_is_a_usage_error(
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     code, _, err = cli("comment", "--repo", "octo/course", "--pr", "7", "--record", str(submission))
     assert (code, err.strip()) == (2, "mcv comment: $GITHUB_TOKEN is not set")
+
+
+def test_fetch_manifest_writes_the_prs_manifest(
+    cli: Any, double: GitHubDouble, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, _ = honest(500)
+    raw = manifest_bytes(data)
+    double.add_pull(7, HEAD, "ml_masters HW-2", "student", {MANIFEST: raw, "README.md": b"x"})
+    monkeypatch.setenv("GITHUB_TOKEN", "t")
+    code, out, _ = cli(
+        "fetch-manifest",
+        "--repo",
+        "octo/course",
+        "--head-sha",
+        HEAD,
+        "--out",
+        str(tmp_path / "m"),
+        "--api-url",
+        double.base_url,
+        "--throttle",
+        "0",
+    )
+    assert code == 0
+    assert (tmp_path / "m" / MANIFEST).read_bytes() == raw
+    assert out.strip() == str(tmp_path / "m" / MANIFEST)
+    code, _, err = cli(
+        "fetch-manifest",
+        "--repo",
+        "octo/course",
+        "--head-sha",
+        "f" * 40,
+        "--out",
+        str(tmp_path / "n"),
+        "--api-url",
+        double.base_url,
+        "--throttle",
+        "0",
+    )
+    assert code == 2
+    assert "0 open pull requests have head ffffffffffff" in err
