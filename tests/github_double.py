@@ -122,6 +122,7 @@ class GitHubDouble:
         status: int,
         times: int = 1,
         headers: dict[str, str] | None = None,
+        message: str | None = None,
     ) -> None:
         self.faults.append(
             Fault(
@@ -130,7 +131,7 @@ class GitHubDouble:
                 status,
                 headers or {},
                 times,
-                {"message": f"injected {status}"},
+                {"message": message or f"injected {status}"},
             )
         )
 

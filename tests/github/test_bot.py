@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,23 @@ def test_secondary_rate_limit_is_retried_after_retry_after(
     assert len(posts) == 2
     assert posts[1].at - posts[0].at >= 2.0
     assert len(double.comments_on(7)) == 1
+
+
+def test_primary_rate_limit_waits_for_the_reset(
+    cli: Any, double: GitHubDouble, submission: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reset = int(time.time()) + 2
+    double.fail(
+        "GET",
+        r"/issues/7/labels$",
+        403,
+        message="API rate limit exceeded for user.",
+        headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)},
+    )
+    assert comment(cli, double, monkeypatch, "--pr", "7", "--record", str(submission))[0] == 0
+    first, second = double.calls("GET", "/issues/7/labels")[:2]
+    assert second.at - first.at >= 1.0
+    assert time.time() >= reset - 1
 
 
 def test_repeated_502_ends_in_a_clear_error(
