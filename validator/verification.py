@@ -92,6 +92,17 @@ class Fingerprint(StrictModel):
     versions: dict[str, str] = Field(description="torch, transformers, onnxruntime, optimum, ...")
 
 
+class Publication(StrictModel):
+    """Added by the publish job on merge, from the API; never taken from the artifact."""
+
+    pull_request: int = Field(ge=1)
+    url: str = Field(max_length=500)
+    comment_url: str | None = Field(None, max_length=500)
+    opened_at: str
+    merged_at: str | None = None
+    verdict: Literal["verified", "discrepancies", "incomplete"] | None = None
+
+
 class VerificationRecord(StrictModel):
     record_version: Literal[1] = 1
     manifest_path: str
@@ -104,3 +115,4 @@ class VerificationRecord(StrictModel):
         description="Measurement settings: min iterations and seconds, warm-ups, timeout."
     )
     runs: list[RunRecord]
+    publication: Publication | None = None

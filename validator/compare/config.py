@@ -6,8 +6,9 @@ Validated like a manifest: unknown keys and wrong types are errors with their ke
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError
 
@@ -42,9 +43,20 @@ class Course(StrictModel):
     name: str | None = None
 
 
+class Homework(StrictModel):
+    title: str | None = Field(None, max_length=200)
+    deadline: datetime | None = Field(
+        None, description="A PR opened after this (ISO 8601, with a time zone) is late.")
+
+
 class CourseConfig(StrictModel):
     course: Course = Field(default_factory=Course)
     tolerance: Tolerance = Field(default_factory=Tolerance)
+    homeworks: dict[Annotated[str, Field(pattern=r"^[1-7]$")], Homework] = Field(
+        default_factory=dict, description="Per homework number: title and deadline.")
+
+    def homework(self, number: int) -> Homework:
+        return self.homeworks.get(str(number), Homework())
 
 
 def load_config(path: Path | None) -> CourseConfig:

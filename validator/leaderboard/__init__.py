@@ -1,0 +1,1 @@
+"""The leaderboard: README table between markers, regenerated from submissions and results."""
