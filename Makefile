@@ -42,6 +42,12 @@ demo: $(STAMP)
 	@echo "== mcv compare: reported vs reproduced -> demo-out/report.md, report.json, compare.png"
 	@$(MCV) compare submissions/demo/hw-3.yaml demo-out/verification.json --out demo-out \
 		> /dev/null || test $$? -eq 1
+	@echo
+	@echo "== mcv table: the leaderboard from the fresh record -> demo-out/course/README.md"
+	@rm -rf demo-out/course && mkdir -p demo-out/course/results/demo
+	@cp -r submissions demo-out/course/ && cp demo-out/verification.json demo-out/course/results/demo/hw-3.json
+	@printf '# Demo course\n\n<!-- leaderboard:start -->\n<!-- leaderboard:end -->\n' > demo-out/course/README.md
+	@$(MCV) table demo-out/course/README.md && $(MCV) grades --root demo-out/course --format md
 
 test: lint typecheck unit
 

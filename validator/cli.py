@@ -13,9 +13,12 @@ from validator.commands import (
     comment,
     compare,
     fetch_manifest,
+    grades,
     import_,
+    publish,
     reproduce,
     schema,
+    table,
 )
 from validator.errors import UserError
 
@@ -27,11 +30,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mcv",
         description="Model-compression submission validator.",
-        epilog="Commands not listed here (table) are not built yet.",
+        epilog="Run `mcv COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (check, reproduce, compare, comment, fetch_manifest, schema, import_):
+    for command in (
+        check,
+        reproduce,
+        compare,
+        comment,
+        fetch_manifest,
+        table,
+        publish,
+        grades,
+        schema,
+        import_,
+    ):
         command.add_parser(sub)
     return parser
 

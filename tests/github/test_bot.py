@@ -322,3 +322,20 @@ def test_fetch_manifest_writes_the_prs_manifest(
     )
     assert code == 2
     assert "0 open pull requests have head ffffffffffff" in err
+
+
+def test_a_late_pr_is_marked_late_in_the_comment(
+    cli: Any,
+    double: GitHubDouble,
+    submission: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = tmp_path / "mcv.toml"
+    config.write_text("[homeworks.2]\ndeadline = 2000-01-01T00:00:00+00:00\n")
+    code, _, err = comment(
+        cli, double, monkeypatch, "--pr", "7", "--record", str(submission), "--config", str(config)
+    )
+    assert code == 0, err
+    (ours,) = double.comments_on(7)
+    assert "⏰ Submitted after the deadline (2000-01-01T00:00:00+00:00)." in ours["body"]

@@ -128,7 +128,11 @@ def run(args: argparse.Namespace) -> int:
         path, raw = publish.manifest_of(api, pull, record.manifest_path)
     manifest, sha, static, doc = _manifest(raw, path)
     report = build(manifest, record, static, config, sha)
-    markdown = render.markdown(report, lang)
+    deadline = config.homework(manifest.homework).deadline
+    late = deadline is not None and pull.opened_at is not None and pull.opened_at > deadline
+    markdown = render.markdown(
+        report, lang, late_after=deadline.isoformat() if late and deadline else None
+    )
     comment = publish.upsert_comment(
         api, pull.number, render.marker(report), publish.body_of(markdown), args.bot_login
     )

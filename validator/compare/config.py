@@ -46,14 +46,16 @@ class Course(StrictModel):
 class Homework(StrictModel):
     title: str | None = Field(None, max_length=200)
     deadline: datetime | None = Field(
-        None, description="A PR opened after this (ISO 8601, with a time zone) is late.")
+        None, description="A PR opened after this (ISO 8601, with a time zone) is late."
+    )
 
 
 class CourseConfig(StrictModel):
     course: Course = Field(default_factory=Course)
     tolerance: Tolerance = Field(default_factory=Tolerance)
     homeworks: dict[Annotated[str, Field(pattern=r"^[1-7]$")], Homework] = Field(
-        default_factory=dict, description="Per homework number: title and deadline.")
+        default_factory=dict, description="Per homework number: title and deadline."
+    )
 
     def homework(self, number: int) -> Homework:
         return self.homeworks.get(str(number), Homework())

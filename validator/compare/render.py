@@ -124,7 +124,9 @@ def _machine(report: Report, lang: Lang) -> list[str]:
     ]
 
 
-def markdown(report: Report, lang: Lang, plot: str | None = None) -> str:
+def markdown(
+    report: Report, lang: Lang, plot: str | None = None, late_after: str | None = None
+) -> str:
     lines = [
         marker(report),
         f"## {t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}",
@@ -134,6 +136,8 @@ def markdown(report: Report, lang: Lang, plot: str | None = None) -> str:
     ]
     if report.manifest_changed:
         lines += [f"> {t('cause.manifest-changed', lang)}", ""]
+    if late_after:
+        lines += [f"> {t('late', lang, deadline=late_after)}", ""]
     for finding in report.findings:
         lines.append(f"- {t('section.static', lang)} `{finding.code}`: {_escape(finding.message)}")
     if report.findings:

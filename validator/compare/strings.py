@@ -143,6 +143,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Этот запуск не воспроизводился (нет в записи проверки).",
         "en": "This run was not reproduced (it is not in the record).",
     },
+    "late": {
+        "ru": "⏰ Работа сдана после срока ({deadline}).",
+        "en": "⏰ Submitted after the deadline ({deadline}).",
+    },
     "cause.manifest-changed": {
         "ru": "Запись проверки сделана для другой версии манифеста: нужна новая проверка.",
         "en": "The record was made from another version of the manifest: re-run the check.",

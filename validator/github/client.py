@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from validator.errors import UserError
@@ -28,6 +29,7 @@ class PullInfo:
     author: str
     state: str
     merged: bool
+    opened_at: datetime | None = None
 
 
 class GitHubApi(Protocol):
@@ -47,7 +49,12 @@ class GitHubApi(Protocol):
 
 
 def _pull(pr: Any) -> PullInfo:
-    return PullInfo(pr.number, pr.head.sha, pr.title, pr.user.login, pr.state, bool(pr.merged))
+    opened = pr.created_at
+    if opened is not None and opened.tzinfo is None:
+        opened = opened.replace(tzinfo=UTC)  # GitHub's timestamps are UTC
+    return PullInfo(
+        pr.number, pr.head.sha, pr.title, pr.user.login, pr.state, bool(pr.merged), opened
+    )
 
 
 class PyGithubApi:

@@ -30,7 +30,8 @@ def find(text: str, source: str = "README") -> Span:
     """The markers' lines; a missing, repeated or reversed marker is a UserError."""
     starts: list[int] = []
     ends: list[int] = []
-    for token in MarkdownIt("commonmark").parse(text.removeprefix(BOM)):
+    parser = MarkdownIt("commonmark").disable("inline")  # markers are blocks; skip the cells
+    for token in parser.parse(text.removeprefix(BOM)):
         if token.type != "html_block" or token.level != 0 or token.map is None:
             continue
         content = token.content.strip()
@@ -42,11 +43,14 @@ def find(text: str, source: str = "README") -> Span:
         missing = " and ".join(m for m, found in ((START, starts), (END, ends)) if not found)
         raise UserError(f"{source}: no {missing} marker (each on its own line, outside code)")
     if len(starts) > 1 or len(ends) > 1:
-        raise UserError(f"{source}: the leaderboard markers appear more than once "
-                        f"(start at lines {_lines(starts)}, end at lines {_lines(ends)})")
+        raise UserError(
+            f"{source}: the leaderboard markers appear more than once "
+            f"(start at lines {_lines(starts)}, end at lines {_lines(ends)})"
+        )
     if ends[0] < starts[0]:
-        raise UserError(f"{source}: `{END}` (line {ends[0] + 1}) comes before `{START}` "
-                        f"(line {starts[0] + 1})")
+        raise UserError(
+            f"{source}: `{END}` (line {ends[0] + 1}) comes before `{START}` (line {starts[0] + 1})"
+        )
     return Span(starts[0], ends[0])
 
 
@@ -61,7 +65,7 @@ def split_lines(text: str) -> list[str]:
     """Lines with their own endings, broken exactly where markdown-it breaks them."""
     lines, start = [], 0
     for match in _NEWLINE.finditer(text):
-        lines.append(text[start:match.end()])
+        lines.append(text[start : match.end()])
         start = match.end()
     if start < len(text):
         lines.append(text[start:])
@@ -78,4 +82,4 @@ def replace(text: str, body: str, source: str = "README") -> str:
         marker_line += newline  # a start marker on the last line: the body needs a line
     content = body if body.endswith("\n") or not body else body + "\n"
     content = content.replace("\r\n", "\n").replace("\n", newline)
-    return "".join([*lines[: span.start_line], marker_line, content, *lines[span.end_line:]])
+    return "".join([*lines[: span.start_line], marker_line, content, *lines[span.end_line :]])

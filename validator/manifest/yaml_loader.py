@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -38,8 +38,7 @@ _INF = re.compile(r"[-+]?\.(inf|Inf|INF)\Z")
 _NAN = re.compile(r"\.(nan|NaN|NAN)\Z")
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):  # a tuple: one is made per node, and tuples are cheap
     line: int  # 1-based
     col: int  # 1-based
 
@@ -89,8 +88,13 @@ def _finding(path: str, code: str, rule: str, message: str, hint: str, mark: Mar
     return Finding(code, rule, Severity.ERROR, message, hint, path, (), mark.line, mark.col)
 
 
+_NOT_WORDS = frozenset("0123456789+-.~nNtTfF")  # first characters of non-text scalars
+
+
 def resolve_plain(text: str) -> Any:
     """YAML 1.2 core schema for an unquoted scalar."""
+    if text and text[0] not in _NOT_WORDS:
+        return text  # a word: the common case, and never a number, bool or null
     if text in _NULL:
         return None
     if text in _TRUE:
@@ -191,7 +195,13 @@ class _Builder:
         return out
 
     def feed(self, event: yaml.Event) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
+        if isinstance(event, yaml.ScalarEvent):  # the most frequent event first
+            self.check_node(event)
+            # A plain scalar: libyaml says style "", the Python parser None.
+            plain = event.value if event.implicit[0] and not event.style else None
+            data = resolve_plain(event.value) if plain is not None else event.value
+            self.value(data, event, plain=plain)
+        elif isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 raise _Problem(
@@ -213,13 +223,6 @@ class _Builder:
                 _mark_of(event),
             )
             self.value(None, event, plain=None)
-        elif isinstance(event, yaml.ScalarEvent):
-            self.check_node(event)
-            plain = (
-                event.value if event.implicit[0] and not event.style else None
-            )  # C: "", Py: None
-            data = resolve_plain(event.value) if plain is not None else event.value
-            self.value(data, event, plain=plain)
         elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
             self.check_node(event)
             container: dict[str, Any] | list[Any] = (
@@ -365,6 +368,8 @@ def _decode(path: str, raw: bytes) -> str:
 
 
 def _guard_depth(path: str, text: str) -> None:
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return  # too few brackets to nest that deep; skip the character scan
     deepest, where = _flow_depth(text)
     if deepest > MAX_DEPTH:
         raise _Problem(
