@@ -14,15 +14,19 @@ import os
 import queue
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
-from runner.harness import Job, child_main
+from runner.harness import Job, child_main, job_to_dict
+from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
 from validator.verification import RunRecord, VerificationRecord
@@ -37,6 +41,9 @@ class Settings:
     timeout_s: float = 1800.0
     latency: LatencySettings = field(default_factory=LatencySettings)
     max_samples: int | None = None
+    sandbox: str = "none"  # none, bwrap
+    limits: Limits = field(default_factory=Limits)
+    allow_custom: bool = False
 
 
 def default_threads() -> int:
@@ -95,6 +102,94 @@ def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> 
     return RunRecord.model_validate_json(result)
 
 
+def _jsonable(value: Any) -> Any:
+    """Rows handed into the sandbox: arrays and images become lists."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "convert"):  # a PIL image
+        import numpy as np
+
+        return np.asarray(value.convert("RGB")).tolist()
+    raise TypeError(f"cannot pass {type(value).__name__} into the sandbox")
+
+
+def fetch(job: Job) -> tuple[Job, list[Path]]:
+    """The fetch phase, with network: the model's allow-listed files and the rows, by path."""
+    from runner.loading.data import load_rows
+    from runner.loading.model import resolve
+
+    manifest = Manifest.model_validate_json(job.manifest_json)
+    run = manifest.runs[job.run_index]
+    ref = run.params.student if run.method == "distilled" else manifest.model
+    folder = resolve(ref.id, ref.revision).resolve()  # absolute: the sandbox runs elsewhere
+    samples = min(manifest.evaluation.samples, job.max_samples or 10**9)
+    rows = load_rows(
+        manifest.evaluation.dataset,
+        manifest.evaluation.subset,
+        manifest.evaluation.split,
+        samples,
+        Path(job.manifest_dir),
+    )
+    work = Path(job.work_dir)
+    work.mkdir(parents=True, exist_ok=True)
+    rows_path = work.parent / "rows.jsonl"
+    with rows_path.open("w", encoding="utf-8") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, default=_jsonable) + "\n")
+    readable = {folder.resolve(), Path(job.manifest_dir).resolve()}
+    readable |= {Path(r["_base_dir"]).resolve() for r in rows if r.get("_base_dir")}
+    fetched = Job(
+        **{
+            **job_to_dict(job),
+            "latency": job.latency,
+            "model_dir": str(folder),
+            "rows_path": str(rows_path),
+        }
+    )
+    return fetched, sorted(readable)
+
+
+def run_in_sandbox(job: Job, label: str, settings: Settings, progress: Progress) -> RunRecord:
+    """Fetch with network, then execute inside bubblewrap without it."""
+    from runner.sandbox import bwrap
+
+    started = time.perf_counter()
+    progress(label, "fetching the model and rows (network allowed)")
+    try:
+        job, readable = fetch(job)
+    except RunnerError as exc:
+        return _failed(job, label, str(exc), started)
+    scratch = Path(job.work_dir).parent
+    job_file = scratch / "job.json"
+    job_file.write_text(json.dumps(job_to_dict(job)), encoding="utf-8")
+    result: list[str] = []
+
+    def on_line(line: str) -> None:
+        kind, _, payload = line.partition("\t")
+        if kind == "phase":
+            progress(label, payload + " (sandboxed)")
+        elif kind == "result":
+            result.append(payload)
+
+    outcome = bwrap.run(
+        [sys.executable, "-m", "runner.sandbox.entry", str(job_file)],
+        readable,
+        scratch,
+        settings.device,
+        job.threads,
+        settings.limits,
+        settings.timeout_s,
+        on_line,
+    )
+    if outcome.returncode is None:
+        return _failed(job, label, f"timed out after {settings.timeout_s:g} s", started)
+    if not result:
+        tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
+        reason = _exit_reason(outcome.returncode)
+        return _failed(job, label, f"{reason}: {tail}" if tail else reason, started)
+    return RunRecord.model_validate_json(result[-1])
+
+
 def _failed(job: Job, label: str, error: str, started: float) -> RunRecord:
     manifest = Manifest.model_validate_json(job.manifest_json)
     return RunRecord(
@@ -125,12 +220,16 @@ def reproduce(
                 index,
                 settings.device,
                 threads,
-                str(Path(scratch, f"run-{index}")),
+                str(Path(scratch, f"run-{index}", "work")),
                 settings.latency,
                 settings.max_samples,
+                allow_custom=settings.allow_custom,
             )
             progress(label, "starting")
-            record = run_in_child(job, label, settings.timeout_s, progress)
+            if settings.sandbox == "bwrap":
+                record = run_in_sandbox(job, label, settings, progress)
+            else:
+                record = run_in_child(job, label, settings.timeout_s, progress)
             progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
             records.append(record)
     raw = manifest_path.read_bytes()
@@ -148,6 +247,7 @@ def reproduce(
             "timeout_s": settings.timeout_s,
             "threads": threads,
             "max_samples": settings.max_samples or 0,
+            "sandbox": settings.sandbox,
         },
         runs=records,
     )

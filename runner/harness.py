@@ -7,7 +7,7 @@ import random
 import time
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +22,24 @@ MEMORY_PASS_SAMPLES = 20
 @dataclass(frozen=True)
 class Job:
     manifest_json: str  # the validated manifest, as JSON (spawned children re-validate it)
-    manifest_dir: str  # relative dataset paths resolve against it
+    manifest_dir: str  # relative dataset paths and custom scripts resolve against it
     run_index: int
     device: str
     threads: int
     work_dir: str
     latency: LatencySettings
     max_samples: int | None = None
+    model_dir: str | None = None  # fetched beforehand (sandboxed runs have no network)
+    rows_path: str | None = None  # evaluation rows fetched beforehand, as .jsonl
+    allow_custom: bool = False  # the course config enables team recipe scripts
+
+
+def job_to_dict(job: Job) -> dict[str, Any]:
+    return asdict(job)
+
+
+def job_from_dict(data: dict[str, Any]) -> Job:
+    return Job(**{**data, "latency": LatencySettings(**data["latency"])})
 
 
 def quiet() -> None:
@@ -50,7 +61,8 @@ def execute(job: Job, report: Any) -> RunRecord:
 
     from runner.backends import Backend
     from runner.loading.data import load_rows
-    from runner.loading.model import resolve
+    from runner.loading.data import read_jsonl as read_rows
+    from runner.loading.model import check_safe, resolve
     from runner.recipes import RECIPES, RecipeContext
     from runner.tasks import TASKS
     from runner.trackers import size as size_tracker
@@ -73,20 +85,36 @@ def execute(job: Job, report: Any) -> RunRecord:
         raise Unsupported(f"`{run.method}` needs CUDA; this runner measures on the CPU")
     model_ref = run.params.student if run.method == "distilled" else manifest.model
     report("resolving the model")
-    folder = resolve(model_ref.id, model_ref.revision)
+    folder = (
+        check_safe(Path(job.model_dir))
+        if job.model_dir
+        else resolve(model_ref.id, model_ref.revision)
+    )
     task = TASKS[manifest.model.task](folder, manifest.evaluation.columns)
     report("reading the evaluation rows")
     samples_wanted = min(manifest.evaluation.samples, job.max_samples or 10**9)
-    rows = load_rows(
-        manifest.evaluation.dataset,
-        manifest.evaluation.subset,
-        manifest.evaluation.split,
-        samples_wanted,
-        Path(job.manifest_dir),
-    )
+    if job.rows_path:  # fetched beforehand: a sandboxed run has no network
+        rows = read_rows(Path(job.rows_path), samples_wanted)
+    else:
+        rows = load_rows(
+            manifest.evaluation.dataset,
+            manifest.evaluation.subset,
+            manifest.evaluation.split,
+            samples_wanted,
+            Path(job.manifest_dir),
+        )
     samples = task.prepare(rows)
     report(f"building `{run.method}`")
-    ctx = RecipeContext(task, run.params, samples, Path(job.work_dir), job.device, job.threads)
+    ctx = RecipeContext(
+        task,
+        run.params,
+        samples,
+        Path(job.work_dir),
+        job.device,
+        job.threads,
+        Path(job.manifest_dir),
+        job.allow_custom,
+    )
     built = recipe.build(ctx)
     release_memory()
     size = size_tracker.measure(

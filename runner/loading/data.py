@@ -22,20 +22,18 @@ def load_rows(
         if not path.is_file():
             raise RunnerError(f"evaluation.dataset `{dataset}`: no such file")
         rows = (
-            _read_jsonl(path, samples)
-            if path.suffix != ".parquet"
-            else _read_parquet(path, samples)
+            read_jsonl(path, samples) if path.suffix != ".parquet" else _read_parquet(path, samples)
         )
     else:
         rows = _read_hub(dataset, subset, split, samples)
     if not rows:
         raise RunnerError(f"evaluation.dataset `{dataset}` has no rows")
     for row in rows:
-        row.setdefault("_base_dir", str(path.parent) if path.suffix else "")
+        row.setdefault("_base_dir", str(path.parent.resolve()) if path.suffix else "")
     return rows
 
 
-def _read_jsonl(path: Path, samples: int) -> list[Row]:
+def read_jsonl(path: Path, samples: int) -> list[Row]:
     rows: list[Row] = []
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):

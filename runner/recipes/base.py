@@ -21,6 +21,8 @@ class RecipeContext:
     work_dir: Path  # scratch; the artifact goes under it
     device: str
     threads: int
+    manifest_dir: Path | None = None  # where a custom recipe's script is
+    allow_custom: bool = False
 
     @property
     def artifact_dir(self) -> Path:

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from runner.errors import RunnerError
 from validator.errors import UserError
 from validator.findings import Summary
 from validator.manifest.schema import Manifest
@@ -39,7 +40,28 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--sandbox",
         choices=("none", "bwrap", "docker"),
         default="none",
-        help="isolation of each run (bwrap and docker: issue #8, not built yet)",
+        help="isolation of each run: bwrap (no network, read-only view, scratch only, "
+        "limits; needs bubblewrap) or none (trusted machines only); docker: not built yet",
+    )
+    parser.add_argument(
+        "--memory-limit",
+        type=float,
+        default=24.0,
+        metavar="GIB",
+        help="address-space limit of a sandboxed run (default: 24)",
+    )
+    parser.add_argument(
+        "--pids-limit",
+        type=int,
+        default=512,
+        metavar="N",
+        help="processes and threads of a sandboxed run (default: 512)",
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="course config (custom recipes need [course] custom_recipes)",
     )
     parser.add_argument(
         "--threads",
@@ -79,18 +101,17 @@ def load_manifest(path: Path) -> Manifest:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.sandbox != "none":
-        raise UserError(
-            f"--sandbox {args.sandbox} is not built yet (issue #8); "
-            "use --sandbox none on a trusted runner"
-        )
+    if args.sandbox == "docker":
+        raise UserError("--sandbox docker is not built yet (issue #8); use --sandbox bwrap")
     manifest = load_manifest(args.manifest)
     labels = [r.label for r in manifest.runs]
     unknown = [label for label in args.run or [] if label not in labels]
     if unknown:
         raise UserError(f"no run labelled {', '.join(unknown)}; runs: {', '.join(labels)}")
     from runner.execute import Settings, reproduce, write_record
+    from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
+    from validator.compare.config import load_config
 
     if args.device == "cuda":
         import torch
@@ -103,7 +124,17 @@ def run(args: argparse.Namespace) -> int:
         args.timeout,
         LatencySettings(args.warmup, args.min_iterations, args.min_seconds),
         args.max_samples,
+        args.sandbox,
+        Limits(memory_bytes=int(args.memory_limit * GIB), processes=args.pids_limit),
+        load_config(args.config).course.custom_recipes,
     )
+    if args.sandbox == "bwrap":
+        from runner.sandbox.bwrap import executable
+
+        try:
+            executable()
+        except RunnerError as exc:
+            raise UserError(str(exc)) from None
     progress = Progress(len(args.run or labels))
     record = reproduce(args.manifest, manifest, args.run, settings, progress)
     target = write_record(record, args.out)

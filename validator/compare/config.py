@@ -41,6 +41,9 @@ class Tolerance(StrictModel):
 class Course(StrictModel):
     lang: Literal["ru", "en"] = "ru"
     name: str | None = None
+    custom_recipes: bool = Field(
+        False, description="Allow teams' own recipe scripts; they run only inside the sandbox."
+    )
 
 
 class Homework(StrictModel):

@@ -1,0 +1,1 @@
+"""Running untrusted work: a bubblewrap sandbox (and a Docker one) that fail closed."""
