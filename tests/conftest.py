@@ -26,3 +26,12 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny models for every task, built once per session (needs the runner stack)."""
+    pytest.importorskip("torch", reason="the runner stack is not installed")
+    from tests.runner.tiny_models import build_all
+
+    return build_all(tmp_path_factory.mktemp("models"))

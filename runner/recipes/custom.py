@@ -9,14 +9,50 @@ process with the measurement, so it cannot tamper with the numbers.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from contextlib import suppress
+from pathlib import Path
 
 from runner.errors import RunnerError, Unsupported
 from runner.loading.model import check_safe
 from runner.recipes.base import Built, Recipe, RecipeContext, save_torch
 
 SCRIPT_TIMEOUT_S = 3600
+
+
+def run_script(script: Path, model_dir: Path, out: Path, log: Path) -> tuple[int | None, str]:
+    """(exit code or None at the timeout, last line of output). The script gets a process
+    group of its own, and the whole group is killed when its main process ends, so
+    children it leaves behind (a fork bomb's) cannot keep the run waiting."""
+    with log.open("w", encoding="utf-8") as handle:
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our interpreter and module, a list
+                [
+                    sys.executable,
+                    "-m",
+                    "runner.sandbox.custom_script",
+                    str(script),
+                    str(model_dir),
+                    str(out),
+                ],
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:  # e.g. no process left to start one with
+            raise RunnerError(f"custom recipe script could not start: {exc}") from None
+        try:
+            code: int | None = process.wait(timeout=SCRIPT_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    lines = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    return code, (lines[-1] if lines else f"exit {code}")
 
 
 class Custom(Recipe):
@@ -41,27 +77,10 @@ class Custom(Recipe):
             )
         out = ctx.work_dir / "custom-model"
         out.mkdir(parents=True, exist_ok=True)
-        try:
-            done = subprocess.run(  # noqa: S603 - our interpreter, our module, list arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "runner.sandbox.custom_script",
-                    str(script),
-                    str(ctx.task.folder),
-                    str(out),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=SCRIPT_TIMEOUT_S,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise RunnerError(f"custom recipe script ran past {SCRIPT_TIMEOUT_S} s") from None
-        except OSError as exc:  # e.g. no process left to start one with
-            raise RunnerError(f"custom recipe script could not start: {exc}") from None
-        if done.returncode != 0:
-            tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        code, tail = run_script(script, ctx.task.folder, out, ctx.work_dir / "custom-script.log")
+        if code is None:
+            raise RunnerError(f"custom recipe script ran past {SCRIPT_TIMEOUT_S} s")
+        if code != 0:
             raise RunnerError(f"custom recipe script failed: {tail[:400]}")
         model = ctx.task.load_model(check_safe(out))
         return save_torch(model, ctx, "safetensors (custom recipe)")
