@@ -12,6 +12,7 @@ from validator.commands import (
     check,
     comment,
     compare,
+    doctor,
     fetch_manifest,
     grades,
     import_,
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         table,
         publish,
         grades,
+        doctor,
         schema,
         import_,
     ):
