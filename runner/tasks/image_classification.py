@@ -11,7 +11,7 @@ from runner import metrics
 from runner.backends import Backend
 from runner.errors import RunnerError
 from runner.tasks.base import Sample, Task, column, predicted_label
-from runner.tasks.text_classification import label_key
+from runner.tasks.text_classification import label_key, score_labels
 
 
 def load_image(value: Any, base: str) -> np.ndarray:
@@ -64,7 +64,4 @@ class ImageClassification(Task):
         return predicted_label(self.config, int(backend.forward(sample.inputs)[0].argmax()))
 
     def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> metrics.Score:
-        references = [s.reference for s in samples]
-        if metric == "accuracy":
-            return metrics.accuracy(predictions, references)
-        return metrics.classification_f1(predictions, references, metric)
+        return score_labels(predictions, samples, metric)

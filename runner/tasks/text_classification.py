@@ -50,7 +50,12 @@ class TextClassification(Task):
         return predicted_label(self.config, int(backend.forward(sample.inputs)[0].argmax()))
 
     def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> metrics.Score:
-        references = [s.reference for s in samples]
-        if metric == "accuracy":
-            return metrics.accuracy(predictions, references)
-        return metrics.classification_f1(predictions, references, metric)
+        return score_labels(predictions, samples, metric)
+
+
+def score_labels(predictions: list[Any], samples: list[Sample], metric: str) -> metrics.Score:
+    """Accuracy, or macro F1/precision/recall, over predicted and reference labels."""
+    references = [s.reference for s in samples]
+    if metric == "accuracy":
+        return metrics.accuracy(predictions, references)
+    return metrics.classification_f1(predictions, references, metric)

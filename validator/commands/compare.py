@@ -9,23 +9,19 @@ import os
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from validator.compare import render
 from validator.compare.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
 from validator.errors import UserError
 from validator.findings import Summary
+from validator.github import artifact
 from validator.manifest.schema import Manifest
 from validator.manifest.validate import validate
 from validator.manifest.yaml_loader import Document, read_yaml
 from validator.output import text
 from validator.pipeline import display_path, run_check
 from validator.rules.base import PullRequest
-from validator.verification import VerificationRecord
-
-MAX_RECORD_BYTES = 16 * 2**20
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -76,26 +72,6 @@ def load_manifest(path: Path) -> tuple[Manifest, Document, str]:
     return manifest, doc, hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_record(path: Path) -> VerificationRecord:
-    """The record is data from elsewhere: size-capped, parsed, validated, never executed."""
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_RECORD_BYTES + 1)
-    except OSError as exc:
-        raise UserError(f"{path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_RECORD_BYTES:
-        raise UserError(f"{path}: larger than {MAX_RECORD_BYTES // 2**20} MiB")
-    try:
-        return VerificationRecord.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the document"
-        raise UserError(
-            f"{path}: not a valid verification record ({exc.error_count()} "
-            f"problem(s); first: {where}: {first['msg']})"
-        ) from None
-
-
 def write_outputs(report: Report, out: Path, lang: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     plot = draw(report, out / "compare.png", lang)  # type: ignore[arg-type]
@@ -113,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = args.lang or config.course.lang
     manifest, doc, sha = load_manifest(args.manifest)
-    record = load_record(args.verification)
+    record = artifact.load_file(args.verification)  # data from elsewhere: capped, validated
     findings = run_check([args.manifest], PullRequest())
     report = build(manifest, record, findings, config, sha)
     if args.out is not None:

@@ -97,16 +97,20 @@ def load_file(path: Path) -> VerificationRecord:
         raise ArtifactError(f"{path}: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE:
         raise ArtifactError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
-    return _validated(raw)
+    return _validated(raw, str(path))
 
 
-def _validated(raw: bytes) -> VerificationRecord:
+def _validated(raw: bytes, name: str = RECORD) -> VerificationRecord:
     try:
         return VerificationRecord.model_validate_json(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "the document"
-        raise ArtifactError(f"{RECORD} is not a valid record: {where}: {first['msg']}") from None
+        raise ArtifactError(
+            f"{name} is not a valid verification record "
+            f"({exc.error_count()} problem(s); first: {where}: "
+            f"{first['msg']})"
+        ) from None
 
 
 def load(path: Path) -> VerificationRecord:
