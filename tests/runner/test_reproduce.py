@@ -231,9 +231,9 @@ def test_usage_errors(tiny_models: dict[str, Path], tmp_path: Path, cli: Any) ->
     out = str(tmp_path / "out")
     code, _, err = cli("reproduce", str(manifest), "--out", out, "--run", "nope")
     assert (code, err.strip()) == (2, "mcv reproduce: no run labelled nope; runs: Оригинал")
-    code, _, err = cli("reproduce", str(manifest), "--out", out, "--sandbox", "bwrap")
+    code, _, err = cli("reproduce", str(manifest), "--out", out, "--sandbox", "docker")
     assert code == 2
-    assert "not built yet (issue #8)" in err
+    assert "--sandbox docker is not built yet (issue #8)" in err
     broken = tmp_path / "broken.yaml"
     broken.write_text("team: [\n")
     code, _, err = cli("reproduce", str(broken), "--out", out)
