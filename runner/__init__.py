@@ -1,5 +1,5 @@
-"""Re-executes a manifest's compression recipes and measures them.
+"""Re-executes a manifest's compression recipes and measures them (`mcv reproduce`).
 
-Not built yet: `mcv reproduce` arrives with issue #3. Only the package exists so the
-distribution's layout matches DESIGN.md.
+Imported only when a command really runs models: torch and transformers load inside the
+functions that need them, so `mcv check` never pays for them.
 """

@@ -25,7 +25,7 @@ from typing import Any
 
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
-from runner.harness import Job, child_main, job_to_dict
+from runner.harness import Job, child_main, failed, fetch_model, fetch_rows, job_to_dict
 from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
@@ -90,7 +90,7 @@ def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> 
             if time.perf_counter() - started > timeout_s:
                 process.kill()
                 process.join()
-                return _failed(job, label, f"timed out after {timeout_s:g} s", started)
+                return failed(job, "failed", f"timed out after {timeout_s:g} s", started)
             continue
         if kind == "phase":
             progress(label, payload)
@@ -98,7 +98,7 @@ def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> 
             result = payload
     process.join(timeout=30)
     if result is None:
-        return _failed(job, label, _exit_reason(process.exitcode), started)
+        return failed(job, "failed", _exit_reason(process.exitcode), started)
     return RunRecord.model_validate_json(result)
 
 
@@ -115,21 +115,9 @@ def _jsonable(value: Any) -> Any:
 
 def fetch(job: Job) -> tuple[Job, list[Path]]:
     """The fetch phase, with network: the model's allow-listed files and the rows, by path."""
-    from runner.loading.data import load_rows
-    from runner.loading.model import resolve
-
     manifest = Manifest.model_validate_json(job.manifest_json)
-    run = manifest.runs[job.run_index]
-    ref = run.params.student if run.method == "distilled" else manifest.model
-    folder = resolve(ref.id, ref.revision).resolve()  # absolute: the sandbox runs elsewhere
-    samples = min(manifest.evaluation.samples, job.max_samples or 10**9)
-    rows = load_rows(
-        manifest.evaluation.dataset,
-        manifest.evaluation.subset,
-        manifest.evaluation.split,
-        samples,
-        Path(job.manifest_dir),
-    )
+    folder = fetch_model(manifest, job).resolve()  # absolute: the sandbox runs elsewhere
+    rows = fetch_rows(manifest, job)
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     rows_path = work.parent / "rows.jsonl"
@@ -158,7 +146,7 @@ def run_in_sandbox(job: Job, label: str, settings: Settings, progress: Progress)
     try:
         job, readable = fetch(job)
     except RunnerError as exc:
-        return _failed(job, label, str(exc), started)
+        return failed(job, "failed", str(exc), started)
     scratch = Path(job.work_dir).parent
     job_file = scratch / "job.json"
     job_file.write_text(json.dumps(job_to_dict(job)), encoding="utf-8")
@@ -182,23 +170,12 @@ def run_in_sandbox(job: Job, label: str, settings: Settings, progress: Progress)
         on_line,
     )
     if outcome.returncode is None:
-        return _failed(job, label, f"timed out after {settings.timeout_s:g} s", started)
+        return failed(job, "failed", f"timed out after {settings.timeout_s:g} s", started)
     if not result:
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = _exit_reason(outcome.returncode)
-        return _failed(job, label, f"{reason}: {tail}" if tail else reason, started)
+        return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)
     return RunRecord.model_validate_json(result[-1])
-
-
-def _failed(job: Job, label: str, error: str, started: float) -> RunRecord:
-    manifest = Manifest.model_validate_json(job.manifest_json)
-    return RunRecord(
-        label=label,
-        method=manifest.runs[job.run_index].method,
-        status="failed",
-        error=error,
-        duration_s=time.perf_counter() - started,
-    )
 
 
 def reproduce(

@@ -42,6 +42,33 @@ def job_from_dict(data: dict[str, Any]) -> Job:
     return Job(**{**data, "latency": LatencySettings(**data["latency"])})
 
 
+def samples_of(manifest: Manifest, job: Job) -> int:
+    return min(manifest.evaluation.samples, job.max_samples or 10**9)
+
+
+def fetch_model(manifest: Manifest, job: Job) -> Path:
+    """The run's model folder (the student's, for `distilled`): may download."""
+    from runner.loading.model import resolve
+
+    run = manifest.runs[job.run_index]
+    ref = run.params.student if run.method == "distilled" else manifest.model
+    return resolve(ref.id, ref.revision)
+
+
+def fetch_rows(manifest: Manifest, job: Job) -> list[dict[str, Any]]:
+    """The first rows of the evaluation set, in order: may download."""
+    from runner.loading.data import load_rows
+
+    evaluation = manifest.evaluation
+    return load_rows(
+        evaluation.dataset,
+        evaluation.subset,
+        evaluation.split,
+        samples_of(manifest, job),
+        Path(job.manifest_dir),
+    )
+
+
 def quiet() -> None:
     """Library chatter would bury the progress lines; the record says what matters."""
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -60,9 +87,8 @@ def execute(job: Job, report: Any) -> RunRecord:
     import torch
 
     from runner.backends import Backend
-    from runner.loading.data import load_rows
     from runner.loading.data import read_jsonl as read_rows
-    from runner.loading.model import check_safe, resolve
+    from runner.loading.model import check_safe
     from runner.recipes import RECIPES, RecipeContext
     from runner.tasks import TASKS
     from runner.trackers import size as size_tracker
@@ -83,26 +109,14 @@ def execute(job: Job, report: Any) -> RunRecord:
     recipe = RECIPES[run.method]()
     if recipe.needs_cuda and job.device != "cuda":
         raise Unsupported(f"`{run.method}` needs CUDA; this runner measures on the CPU")
-    model_ref = run.params.student if run.method == "distilled" else manifest.model
     report("resolving the model")
-    folder = (
-        check_safe(Path(job.model_dir))
-        if job.model_dir
-        else resolve(model_ref.id, model_ref.revision)
-    )
+    folder = check_safe(Path(job.model_dir)) if job.model_dir else fetch_model(manifest, job)
     task = TASKS[manifest.model.task](folder, manifest.evaluation.columns)
     report("reading the evaluation rows")
-    samples_wanted = min(manifest.evaluation.samples, job.max_samples or 10**9)
     if job.rows_path:  # fetched beforehand: a sandboxed run has no network
-        rows = read_rows(Path(job.rows_path), samples_wanted)
+        rows = read_rows(Path(job.rows_path), samples_of(manifest, job))
     else:
-        rows = load_rows(
-            manifest.evaluation.dataset,
-            manifest.evaluation.subset,
-            manifest.evaluation.split,
-            samples_wanted,
-            Path(job.manifest_dir),
-        )
+        rows = fetch_rows(manifest, job)
     samples = task.prepare(rows)
     report(f"building `{run.method}`")
     ctx = RecipeContext(

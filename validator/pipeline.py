@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from validator.errors import UserError
 from validator.findings import Finding, sort_key
-from validator.manifest.schema import Manifest
+from validator.manifest.load import load
 from validator.manifest.teams import TeamsFile
 from validator.manifest.validate import validate
 from validator.manifest.yaml_loader import Document, read_yaml
@@ -67,11 +67,8 @@ def read_teams(path: Path) -> tuple[TeamsFile | None, list[Finding]]:
 
 def check_manifest(path: Path, pr: PullRequest) -> tuple[ManifestContext, list[Finding]]:
     display = display_path(path)
-    doc, findings = read_yaml(path, display)
-    manifest: Manifest | None = None
-    if doc is not None:
-        manifest, errors = validate(doc, Manifest)
-        findings += errors
+    loaded = load(path, display)
+    doc, manifest, findings = loaded.document, loaded.manifest, list(loaded.findings)
     ctx = ManifestContext(display, path.parent.name, path.name, doc, manifest, pr)
     for rule in MANIFEST_RULES:
         findings += locate(rule.check(ctx), doc)

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.compare.detection import judge
-from tests.compare.planted import SHA, honest
+from tests.compare.planted import honest
 from tests.conftest import REPO
 from validator.compare import render
 from validator.compare.config import CourseConfig, load_config
@@ -200,10 +200,6 @@ def test_course_config(tmp_path: Path) -> None:
     path.write_text("[tolerance\n")
     with pytest.raises(UserError, match="not valid TOML"):
         load_config(path)
-
-
-def test_sha_constant_is_what_builders_use() -> None:
-    assert len(SHA) == 64
 
 
 def test_the_shipped_course_config_is_the_defaults() -> None:

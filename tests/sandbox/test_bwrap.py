@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from tests.runner.conftest import DATA
+from tests.runner.test_reproduce import write_manifest
 from validator.verification import VerificationRecord
 
 pytestmark = pytest.mark.skipif(
@@ -125,26 +124,14 @@ def sandboxed_job(
             }
         )
     runs.insert(0, {"label": "Оригинал", "method": "original", "reported": {}})
-    manifest = team / "hw-2.yaml"
-    manifest.write_text(
-        yaml.safe_dump(
-            {
-                "schema_version": 1,
-                "team": "t",
-                "homework": 2,
-                "model": {
-                    "id": str(tiny_models["text-classification"]),
-                    "task": "text-classification",
-                },
-                "evaluation": {
-                    "dataset": str(DATA / "sentiment.jsonl"),
-                    "samples": 4,
-                    "metric": "accuracy",
-                },
-                "runs": runs,
-            },
-            allow_unicode=True,
-        )
+    manifest = write_manifest(
+        root,
+        tiny_models["text-classification"],
+        "text-classification",
+        "sentiment.jsonl",
+        "accuracy",
+        runs,
+        samples=4,
     )
     config = root / "mcv.toml"
     config.write_text("[course]\ncustom_recipes = true\n")
@@ -244,32 +231,20 @@ def test_custom_recipes_never_run_unsandboxed(
     team = tmp_path / "submissions" / "t"
     team.mkdir(parents=True)
     (team / "mine.py").write_text("def build(m, o):\n    open('/tmp/pwned-mcv', 'w')\n")
-    manifest = team / "hw-2.yaml"
-    manifest.write_text(
-        yaml.safe_dump(
+    manifest = write_manifest(
+        tmp_path,
+        tiny_models["text-classification"],
+        "text-classification",
+        "sentiment.jsonl",
+        "accuracy",
+        [
             {
-                "schema_version": 1,
-                "team": "t",
-                "homework": 2,
-                "model": {
-                    "id": str(tiny_models["text-classification"]),
-                    "task": "text-classification",
-                },
-                "evaluation": {
-                    "dataset": str(DATA / "sentiment.jsonl"),
-                    "samples": 2,
-                    "metric": "accuracy",
-                },
-                "runs": [
-                    {
-                        "label": "mine",
-                        "method": "custom",
-                        "reported": {},
-                        "params": {"script": "mine.py", "description": "x"},
-                    }
-                ],
+                "label": "mine",
+                "method": "custom",
+                "params": {"script": "mine.py", "description": "x"},
             }
-        )
+        ],
+        samples=2,
     )
     code, _, _ = cli("reproduce", str(manifest), "--out", str(tmp_path / "out"))
     (run,) = json.loads((tmp_path / "out" / "verification.json").read_text())["runs"]

@@ -17,9 +17,9 @@ from validator.findings import Finding
 from validator.github import artifact, event, publish
 from validator.github.checks import check_run, status
 from validator.github.client import PyGithubApi
+from validator.manifest.load import parse
 from validator.manifest.schema import Manifest
-from validator.manifest.validate import validate
-from validator.manifest.yaml_loader import Document, parse_yaml
+from validator.manifest.yaml_loader import Document
 from validator.pipeline import run_check
 from validator.rules.base import PullRequest
 
@@ -89,15 +89,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def _manifest(raw: bytes, path: str) -> tuple[Manifest, str, list[Finding], Document]:
     """Validate the PR's manifest bytes; run the static checks on a scratch copy."""
-    doc, findings = parse_yaml(raw, path)
-    manifest = None
-    if doc is not None:
-        manifest, errors = validate(doc, Manifest)
-        findings += errors
+    loaded = parse(raw, path)
+    manifest, doc = loaded.manifest, loaded.document
     if manifest is None or doc is None:
         raise UserError(
             f"{path} at the PR's head is not a valid manifest "
-            f"({len(findings)} problem(s); the validate check lists them)"
+            f"({len(loaded.findings)} problem(s); the validate check lists them)"
         )
     with tempfile.TemporaryDirectory() as scratch:
         copy = Path(scratch, path)

@@ -13,13 +13,8 @@ from validator.compare import render
 from validator.compare.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
-from validator.errors import UserError
-from validator.findings import Summary
 from validator.github import artifact
-from validator.manifest.schema import Manifest
-from validator.manifest.validate import validate
-from validator.manifest.yaml_loader import Document, read_yaml
-from validator.output import text
+from validator.manifest.load import load, require
 from validator.pipeline import display_path, run_check
 from validator.rules.base import PullRequest
 
@@ -60,18 +55,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.set_defaults(handler=run)
 
 
-def load_manifest(path: Path) -> tuple[Manifest, Document, str]:
-    doc, findings = read_yaml(path, display_path(path))
-    manifest = None
-    if doc is not None:
-        manifest, errors = validate(doc, Manifest)
-        findings += errors
-    if manifest is None or doc is None or findings:
-        text.render(findings, Summary.of(findings, [str(path)]), sys.stderr)
-        raise UserError(f"{path} is not a valid manifest; `mcv check {path}` explains")
-    return manifest, doc, hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def write_outputs(report: Report, out: Path, lang: str) -> None:
     out.mkdir(parents=True, exist_ok=True)
     plot = draw(report, out / "compare.png", lang)  # type: ignore[arg-type]
@@ -88,7 +71,8 @@ def write_outputs(report: Report, out: Path, lang: str) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = args.lang or config.course.lang
-    manifest, doc, sha = load_manifest(args.manifest)
+    manifest, doc = require(load(args.manifest, display_path(args.manifest)), str(args.manifest))
+    sha = hashlib.sha256(args.manifest.read_bytes()).hexdigest()
     record = artifact.load_file(args.verification)  # data from elsewhere: capped, validated
     findings = run_check([args.manifest], PullRequest())
     report = build(manifest, record, findings, config, sha)

@@ -13,11 +13,7 @@ from typing import Any
 
 from runner.errors import RunnerError
 from validator.errors import UserError
-from validator.findings import Summary
-from validator.manifest.schema import Manifest
-from validator.manifest.validate import validate
-from validator.manifest.yaml_loader import read_yaml
-from validator.output import text
+from validator.manifest.load import load, require
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -88,22 +84,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.set_defaults(handler=run)
 
 
-def load_manifest(path: Path) -> Manifest:
-    doc, findings = read_yaml(path)
-    manifest = None
-    if doc is not None:
-        manifest, errors = validate(doc, Manifest)
-        findings += errors
-    if manifest is None or findings:
-        text.render(findings, Summary.of(findings, [str(path)]), sys.stderr)
-        raise UserError(f"{path} is not a valid manifest; `mcv check {path}` explains")
-    return manifest
-
-
 def run(args: argparse.Namespace) -> int:
     if args.sandbox == "docker":
         raise UserError("--sandbox docker is not built yet (issue #8); use --sandbox bwrap")
-    manifest = load_manifest(args.manifest)
+    manifest, _ = require(load(args.manifest), str(args.manifest))
     labels = [r.label for r in manifest.runs]
     unknown = [label for label in args.run or [] if label not in labels]
     if unknown:

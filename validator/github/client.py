@@ -20,6 +20,10 @@ from validator.github.sticky import Comment
 class GitHubError(UserError):
     """GitHub refused or failed after retries; said in one line."""
 
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status GitHub answered, when it answered
+
 
 @dataclass(frozen=True)
 class PullInfo:
@@ -103,7 +107,9 @@ class PyGithubApi:
             return action()
         except GithubException as exc:
             message = exc.data.get("message") if isinstance(exc.data, dict) else exc.data
-            raise GitHubError(f"GitHub API: {what} failed with {exc.status}: {message}") from None
+            raise GitHubError(
+                f"GitHub API: {what} failed with {exc.status}: {message}", exc.status
+            ) from None
         except RequestException as exc:
             reason = str(exc).split(" (Caused by ")[0][:300]
             raise GitHubError(f"GitHub API: {what} failed after retries: {reason}") from None

@@ -22,10 +22,9 @@ from pydantic import ValidationError
 from validator.compare.config import CourseConfig
 from validator.compare.report import Report, build, reproduced_size
 from validator.compare.strings import Lang
+from validator.manifest.load import load
 from validator.manifest.metrics import METRICS
 from validator.manifest.schema import Manifest
-from validator.manifest.validate import validate
-from validator.manifest.yaml_loader import read_yaml
 from validator.verification import VerificationRecord
 
 MEASURES = ("size_mb", "cpu_ms", "gpu_ms", "ram_mb", "vram_mb")
@@ -148,11 +147,7 @@ def _collect_paths(root: Path, config: CourseConfig, paths: list[Path]) -> Colle
     submissions: list[Submission] = []
     skipped: list[str] = []
     for path in paths:
-        doc, findings = read_yaml(path)
-        manifest = None
-        if doc is not None:
-            manifest, errors = validate(doc, Manifest)
-            findings += errors
+        manifest = load(path).manifest
         if manifest is None:
             skipped.append(f"{path}: not a valid manifest; left out")
             continue

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from validator.findings import Severity
 from validator.rules import (
     author_membership,
     changed_paths,
@@ -76,4 +75,4 @@ def catalogue() -> list[RuleInfo]:
     return sorted(infos, key=lambda info: info.code)
 
 
-__all__ = ["LOADING", "MANIFEST_RULES", "SUBMISSION_RULES", "Severity", "catalogue"]
+__all__ = ["LOADING", "MANIFEST_RULES", "SUBMISSION_RULES", "catalogue"]

@@ -44,3 +44,13 @@ def significant_digits(doc: Document | None, loc: tuple[str | int, ...], value: 
 def metric_value(run: RunBase, field: str) -> float | None:
     value = getattr(run.reported, field)
     return None if value is None else float(value)
+
+
+def below_own_size(
+    manifest: Manifest, field: str, slack: float = 0.95
+) -> Iterator[tuple[int, RunBase, float, float]]:
+    """(index, run, value, size) for runs whose memory `field` is under their own size_mb."""
+    for index, run in enumerate(manifest.runs):
+        value, size = getattr(run.reported, field), run.reported.size_mb
+        if value is not None and size is not None and 0 < value < slack * size:
+            yield index, run, float(value), float(size)

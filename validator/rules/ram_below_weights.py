@@ -3,22 +3,18 @@
 from collections.abc import Iterator
 
 from validator.findings import Finding, Severity
+from validator.rules._runs import below_own_size
 from validator.rules.base import ManifestContext, RuleInfo
 
 INFO = RuleInfo(
     "MCV409", "ram-below-weights", "ram_mb is not below the run's own size_mb", Severity.WARNING
 )
 
-_SLACK = 0.95
-
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
     if ctx.manifest is None:
         return
-    for index, run in enumerate(ctx.manifest.runs):
-        ram, size = run.reported.ram_mb, run.reported.size_mb
-        if ram is None or size is None or size <= 0 or ram <= 0 or ram >= _SLACK * size:
-            continue
+    for index, run, ram, size in below_own_size(ctx.manifest, "ram_mb"):
         yield INFO.finding(
             ctx.display,
             ("runs", index, "reported", "ram_mb"),

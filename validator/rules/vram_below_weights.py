@@ -3,20 +3,16 @@
 from collections.abc import Iterator
 
 from validator.findings import Finding
+from validator.rules._runs import below_own_size
 from validator.rules.base import ManifestContext, RuleInfo
 
 INFO = RuleInfo("MCV405", "vram-below-weights", "vram_mb is not below the run's own size_mb")
-
-_SLACK = 0.95
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
     if ctx.manifest is None:
         return
-    for index, run in enumerate(ctx.manifest.runs):
-        vram, size = run.reported.vram_mb, run.reported.size_mb
-        if vram is None or size is None or size <= 0 or vram <= 0 or vram >= _SLACK * size:
-            continue
+    for index, run, vram, size in below_own_size(ctx.manifest, "vram_mb"):
         yield INFO.finding(
             ctx.display,
             ("runs", index, "reported", "vram_mb"),
