@@ -14,7 +14,6 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from typing import Any
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
 from runner.harness import Job, child_main, failed, fetch_model, fetch_rows, job_to_dict
+from runner.sandbox.base import Backend
 from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
@@ -41,9 +41,26 @@ class Settings:
     timeout_s: float = 1800.0
     latency: LatencySettings = field(default_factory=LatencySettings)
     max_samples: int | None = None
-    sandbox: str = "none"  # none, bwrap
+    sandbox: str = "none"  # none, bwrap, docker
     limits: Limits = field(default_factory=Limits)
     allow_custom: bool = False
+    docker_image: str = "mcv-runner"
+    docker_host_python: bool = False
+
+
+def open_sandbox(settings: Settings) -> Backend | None:
+    """The requested backend, or RunnerError saying why it cannot start: never a fallback."""
+    if settings.sandbox == "bwrap":
+        from runner.sandbox.bwrap import Bwrap
+
+        return Bwrap()
+    if settings.sandbox == "docker":
+        from runner.sandbox.container import Docker
+
+        return Docker(settings.docker_image, settings.docker_host_python)
+    if settings.sandbox != "none":
+        raise RunnerError(f"unknown sandbox {settings.sandbox!r}: none, bwrap or docker")
+    return None
 
 
 def default_threads() -> int:
@@ -114,17 +131,22 @@ def _jsonable(value: Any) -> Any:
 
 
 def fetch(job: Job) -> tuple[Job, list[Path]]:
-    """The fetch phase, with network: the model's allow-listed files and the rows, by path."""
+    """The fetch phase, with network: the model's allow-listed files and the rows, by path.
+
+    The run's folder gets `inputs/` (the job and its rows, read-only inside) beside
+    `work/` (the only writable place inside)."""
     manifest = Manifest.model_validate_json(job.manifest_json)
     folder = fetch_model(manifest, job).resolve()  # absolute: the sandbox runs elsewhere
     rows = fetch_rows(manifest, job)
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
-    rows_path = work.parent / "rows.jsonl"
+    inputs = work.parent / "inputs"
+    inputs.mkdir(exist_ok=True)
+    rows_path = inputs / "rows.jsonl"
     with rows_path.open("w", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, default=_jsonable) + "\n")
-    readable = {folder.resolve(), Path(job.manifest_dir).resolve()}
+    readable = {folder.resolve(), Path(job.manifest_dir).resolve(), inputs.resolve()}
     readable |= {Path(r["_base_dir"]).resolve() for r in rows if r.get("_base_dir")}
     fetched = Job(
         **{
@@ -137,43 +159,49 @@ def fetch(job: Job) -> tuple[Job, list[Path]]:
     return fetched, sorted(readable)
 
 
-def run_in_sandbox(job: Job, label: str, settings: Settings, progress: Progress) -> RunRecord:
-    """Fetch with network, then execute inside bubblewrap without it."""
-    from runner.sandbox import bwrap
-
+def run_in_sandbox(
+    job: Job, label: str, settings: Settings, sandbox: Backend, progress: Progress
+) -> RunRecord:
+    """Fetch with network, then execute inside the sandbox without it."""
     started = time.perf_counter()
     progress(label, "fetching the model and rows (network allowed)")
     try:
         job, readable = fetch(job)
     except RunnerError as exc:
         return failed(job, "failed", str(exc), started)
-    scratch = Path(job.work_dir).parent
-    job_file = scratch / "job.json"
+    work = Path(job.work_dir)
+    inputs = work.parent / "inputs"
+    job_file = inputs / "job.json"
     job_file.write_text(json.dumps(job_to_dict(job)), encoding="utf-8")
+    for path in (inputs, *inputs.iterdir()):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox's uid reads them
     result: list[str] = []
 
     def on_line(line: str) -> None:
         kind, _, payload = line.partition("\t")
         if kind == "phase":
-            progress(label, payload + " (sandboxed)")
+            progress(label, payload + f" ({sandbox.name})")
         elif kind == "result":
             result.append(payload)
 
-    outcome = bwrap.run(
-        [sys.executable, "-m", "runner.sandbox.entry", str(job_file)],
-        readable,
-        scratch,
-        settings.device,
-        job.threads,
-        settings.limits,
-        settings.timeout_s,
-        on_line,
-    )
+    try:
+        outcome = sandbox.run(
+            [sandbox.python(), "-m", "runner.sandbox.entry", str(job_file)],
+            readable,
+            work,
+            settings.device,
+            job.threads,
+            settings.limits,
+            settings.timeout_s,
+            on_line,
+        )
+    except RunnerError as exc:
+        return failed(job, "failed", str(exc), started)
     if outcome.returncode is None:
         return failed(job, "failed", f"timed out after {settings.timeout_s:g} s", started)
     if not result:
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
-        reason = _exit_reason(outcome.returncode)
+        reason = outcome.reason or _exit_reason(outcome.returncode)
         return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)
     return RunRecord.model_validate_json(result[-1])
 
@@ -184,9 +212,13 @@ def reproduce(
     labels: list[str] | None,
     settings: Settings,
     progress: Progress,
+    sandbox: Backend | None = None,
 ) -> VerificationRecord:
+    """Every selected run, one after another; `sandbox` from `open_sandbox(settings)`."""
+    if sandbox is None and settings.sandbox != "none":
+        sandbox = open_sandbox(settings)
     threads = settings.threads or default_threads()
-    indices = [i for i, run in enumerate(manifest.runs) if not labels or run.label in labels]
+    indices = [i for i, run in enumerate(manifest.runs) if labels is None or run.label in labels]
     records = []
     with tempfile.TemporaryDirectory(prefix="mcv-") as scratch:
         for index in indices:
@@ -203,8 +235,8 @@ def reproduce(
                 allow_custom=settings.allow_custom,
             )
             progress(label, "starting")
-            if settings.sandbox == "bwrap":
-                record = run_in_sandbox(job, label, settings, progress)
+            if sandbox is not None:
+                record = run_in_sandbox(job, label, settings, sandbox, progress)
             else:
                 record = run_in_child(job, label, settings.timeout_s, progress)
             progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
@@ -228,16 +260,3 @@ def reproduce(
         },
         runs=records,
     )
-
-
-def write_record(record: VerificationRecord, out_dir: Path) -> Path:
-    """Atomically: a reader never sees half a record."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "verification.json"
-    with tempfile.NamedTemporaryFile(
-        "w", dir=out_dir, delete=False, suffix=".tmp", encoding="utf-8"
-    ) as handle:
-        json.dump(record.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    Path(handle.name).replace(target)
-    return target

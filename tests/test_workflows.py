@@ -96,3 +96,23 @@ def test_only_the_report_workflow_writes() -> None:
             WRITE & set(job.get("permissions", {}).values()) for job in workflow["jobs"].values()
         )
         assert writes == (path.name in {"report.yml", "publish.yml"}), path.name
+
+
+def test_runs_fan_out_over_the_runners_and_merge_into_one_record() -> None:
+    workflow = load(REPO / ".github" / "workflows" / "reproduce.yml")
+    jobs = workflow["jobs"]
+    assert jobs["prepare"]["outputs"]["shards"] == "${{ steps.shards.outputs.shards }}"
+    matrix = jobs["reproduce"]["strategy"]["matrix"]
+    assert matrix["shard"] == "${{ fromJSON(needs.prepare.outputs.shards) }}"
+    assert jobs["reproduce"]["strategy"]["fail-fast"] is False
+    merge = jobs["merge"]
+    assert merge["needs"] == ["prepare", "reproduce"]
+    assert "always()" in merge["if"]
+    assert merge["permissions"] == {}
+    assert "self-hosted" not in merge["runs-on"]
+    uploads = [s["with"]["name"] for s in merge["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads == ["verification"]  # the name the report workflow downloads
+    report = (REPO / ".github" / "workflows" / "report.yml").read_text(encoding="utf-8")
+    assert "name: verification" in report
+    shard_step = [s for s in jobs["reproduce"]["steps"] if "SHARD" in s.get("env", {})]
+    assert '--shard "$SHARD"' in shard_step[0]["run"]

@@ -16,9 +16,11 @@ from validator.commands import (
     fetch_manifest,
     grades,
     import_,
+    merge,
     publish,
     reproduce,
     schema,
+    shards,
     table,
 )
 from validator.errors import UserError
@@ -38,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (
         check,
         reproduce,
+        shards,
+        merge,
         compare,
         comment,
         fetch_manifest,

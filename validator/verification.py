@@ -6,6 +6,9 @@ torch, can check a record it downloaded against this schema.
 
 from __future__ import annotations
 
+import json
+import tempfile
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -92,6 +95,21 @@ class Fingerprint(StrictModel):
     versions: dict[str, str] = Field(description="torch, transformers, onnxruntime, optimum, ...")
 
 
+class Shard(StrictModel):
+    """One runner's part of a reproduction fanned out over several (`--shard K/N`).
+
+    Every shard also times the original, so each speed-up is anchored on the machine that
+    measured it; the merged record keeps those anchors here."""
+
+    index: int = Field(ge=1)
+    of: int = Field(ge=1)
+    runs: list[str] = Field(description="Labels this shard owns in the merged record.")
+    fingerprint: Fingerprint | None = Field(None, description="None: it never reported.")
+    created_at: str | None = None
+    original_cpu: Latency | None = None
+    original_gpu: Latency | None = None
+
+
 class Publication(StrictModel):
     """Added by the publish job on merge, from the API; never taken from the artifact."""
 
@@ -115,4 +133,26 @@ class VerificationRecord(StrictModel):
         description="Measurement settings: min iterations and seconds, warm-ups, timeout."
     )
     runs: list[RunRecord]
+    shards: list[Shard] = Field(
+        default_factory=list,
+        description="Empty: one runner did everything. One: a part (`--shard K/N`). "
+        "N: merged by `mcv merge`.",
+    )
     publication: Publication | None = None
+
+    def shard_of(self, label: str) -> Shard | None:
+        """The shard that measured `label`, in a merged record."""
+        return next((s for s in self.shards if label in s.runs), None)
+
+
+def write_record(record: VerificationRecord, out_dir: Path) -> Path:
+    """Atomically: a reader never sees half a record."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "verification.json"
+    with tempfile.NamedTemporaryFile(
+        "w", dir=out_dir, delete=False, suffix=".tmp", encoding="utf-8"
+    ) as handle:
+        json.dump(record.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+    Path(handle.name).replace(target)
+    return target

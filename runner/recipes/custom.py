@@ -62,7 +62,7 @@ class Custom(Recipe):
         if os.environ.get("MCV_SANDBOX") != "1":
             raise Unsupported(
                 "custom recipes run only inside the sandbox "
-                "(mcv reproduce --sandbox bwrap); never unsandboxed"
+                "(mcv reproduce --sandbox bwrap or docker); never unsandboxed"
             )
         if not ctx.allow_custom or ctx.manifest_dir is None:
             raise Unsupported(
@@ -80,6 +80,10 @@ class Custom(Recipe):
         code, tail = run_script(script, ctx.task.folder, out, ctx.work_dir / "custom-script.log")
         if code is None:
             raise RunnerError(f"custom recipe script ran past {SCRIPT_TIMEOUT_S} s")
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name
+            hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+            raise RunnerError(f"custom recipe script was killed by {name}{hint}: {tail[:300]}")
         if code != 0:
             raise RunnerError(f"custom recipe script failed: {tail[:400]}")
         model = ctx.task.load_model(check_safe(out))

@@ -11,24 +11,19 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-import runner
-import validator
 from runner.errors import RunnerError
-from runner.sandbox.limits import Limits, PidsCgroup, apply_rlimits
+from runner.sandbox.base import (
+    NOBODY,
+    Outcome,
+    environment,
+    interpreter_paths,
+    project_packages,
+)
+from runner.sandbox.limits import Limits, PidsCgroup, apply_rlimits, cgroup_root
 
 SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")
-PASS_ENV = ("LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
-NOBODY = "65534"
-
-
-@dataclass
-class Outcome:
-    returncode: int | None  # None: killed at the timeout
-    lines: list[str]
-    stderr: str
 
 
 def executable() -> str:
@@ -41,22 +36,34 @@ def executable() -> str:
     return found
 
 
-def readable_paths() -> list[Path]:
-    """The interpreter, its packages, and this project's two packages: nothing else of it."""
-    paths = {Path(sys.base_prefix), Path(sys.prefix)}
-    paths |= {Path(runner.__file__).parent, Path(validator.__file__).parent}
-    return sorted(p.resolve() for p in paths)
+def probe() -> str | None:
+    """None if a bwrap sandbox starts here; else why not, in a few words."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed"
+    if os.geteuid() == 0 and cgroup_root() is None:
+        return "no process limit is possible here"
+    true = shutil.which("true") or "/bin/true"
+    cmd = [*command([], None, "cpu", {}), true]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap did not start: {exc}"
+    if done.returncode != 0:
+        return f"bubblewrap cannot start here: {done.stderr.strip()[:200]}"
+    return None
 
 
-def command(read_only: list[Path], scratch: Path, device: str, env: dict[str, str]) -> list[str]:
+def command(
+    read_only: list[Path], scratch: Path | None, device: str, env: dict[str, str]
+) -> list[str]:
     cmd = [
         executable(),
         "--unshare-all",
         "--unshare-user",
         "--uid",
-        NOBODY,
+        str(NOBODY),
         "--gid",
-        NOBODY,
+        str(NOBODY),
         "--die-with-parent",
         "--new-session",
         "--hostname",
@@ -72,34 +79,16 @@ def command(read_only: list[Path], scratch: Path, device: str, env: dict[str, st
     for system in SYSTEM:
         if Path(system).exists():
             cmd += ["--ro-bind", system, system]
-    for path in [*readable_paths(), *read_only]:
+    for path in [*interpreter_paths(), *project_packages(), *read_only]:
         cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+    if scratch is not None:
+        cmd += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
     if device == "cuda":
         for node in sorted(Path("/dev").glob("nvidia*")):
             cmd += ["--dev-bind", str(node), str(node)]
     for key, value in sorted(env.items()):
         cmd += ["--setenv", key, value]
     return cmd
-
-
-def environment(scratch: Path, threads: int) -> dict[str, str]:
-    """An allow-list: no token or secret of the runner's environment gets in."""
-    env = {k: os.environ[k] for k in PASS_ENV if k in os.environ}
-    env.update(
-        HOME=str(scratch),
-        TMPDIR=str(scratch),
-        PATH="/usr/bin:/bin",
-        HF_HUB_OFFLINE="1",
-        HF_DATASETS_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        HF_HOME=str(scratch / "hf"),
-        MPLCONFIGDIR=str(scratch),
-        MCV_SANDBOX="1",
-        OMP_NUM_THREADS=str(threads),
-        PYTHONDONTWRITEBYTECODE="1",
-    )
-    return env
 
 
 def run(
@@ -114,7 +103,7 @@ def run(
 ) -> Outcome:
     """Run `argv` inside the sandbox; stdout lines go to `on_line` as they come."""
     cgroup = PidsCgroup(limits.processes)
-    cmd = [*command(read_only, scratch, device, environment(scratch, threads)), *argv]
+    cmd = [*command(read_only, scratch, device, environment(scratch, scratch, threads)), *argv]
 
     def prepare() -> None:  # in the child, before exec
         cgroup.join()
@@ -155,3 +144,28 @@ def run(
         return Outcome(code, lines, "".join(stderr))
     finally:
         cgroup.remove()
+
+
+class Bwrap:
+    """The backend object `mcv reproduce` holds; made only where bubblewrap exists."""
+
+    name = "bwrap"
+
+    def __init__(self) -> None:
+        executable()  # fail closed now, before any run starts
+
+    def python(self) -> str:
+        return sys.executable
+
+    def run(
+        self,
+        argv: list[str],
+        read_only: list[Path],
+        scratch: Path,
+        device: str,
+        threads: int,
+        limits: Limits,
+        timeout_s: float,
+        on_line: Callable[[str], None],
+    ) -> Outcome:
+        return run(argv, read_only, scratch, device, threads, limits, timeout_s, on_line)

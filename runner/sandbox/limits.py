@@ -28,7 +28,7 @@ class Limits:
     open_files: int = 4096
 
 
-def _cgroup_root() -> tuple[Path, Path] | None:
+def cgroup_root() -> tuple[Path, Path] | None:
     """(where to create a pids cgroup, the file naming its limit), if the runner may."""
     v1 = Path("/sys/fs/cgroup/pids")
     if (v1 / "cgroup.procs").exists() and os.access(v1, os.W_OK):
@@ -48,7 +48,7 @@ class PidsCgroup:
     """A cgroup holding one run's processes, capped at `limit` tasks; removed afterwards."""
 
     def __init__(self, limit: int) -> None:
-        found = _cgroup_root()
+        found = cgroup_root()
         if found is None:
             raise RunnerError(
                 "no process limit is possible here: not root-less (RLIMIT_NPROC "

@@ -14,7 +14,12 @@ from runner.execute import _exit_reason
 from tests.runner.conftest import DATA
 from validator.verification import VerificationRecord
 
-FAST = ["--min-iterations", "3", "--min-seconds", "0", "--warmup", "1", "--threads", "1"]
+# Unsandboxed unless a test says otherwise: these test recipes and records; tests/sandbox
+# tests the sandboxes, and test_auto_sandbox the default.
+FAST = [
+    *("--min-iterations", "3", "--min-seconds", "0", "--warmup", "1", "--threads", "1"),
+    *("--sandbox", "none"),
+]
 
 ALL_METHODS: list[dict[str, Any]] = [
     {"label": "Оригинал", "method": "original"},
@@ -219,7 +224,9 @@ def test_exit_reasons_name_the_signal() -> None:
     assert _exit_reason(3) == "the run's process exited with code 3 without a result"
 
 
-def test_usage_errors(tiny_models: dict[str, Path], tmp_path: Path, cli: Any) -> None:
+def test_usage_errors(
+    tiny_models: dict[str, Path], tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manifest = write_manifest(
         tmp_path,
         tiny_models["text-classification"],
@@ -231,9 +238,12 @@ def test_usage_errors(tiny_models: dict[str, Path], tmp_path: Path, cli: Any) ->
     out = str(tmp_path / "out")
     code, _, err = cli("reproduce", str(manifest), "--out", out, "--run", "nope")
     assert (code, err.strip()) == (2, "mcv reproduce: no run labelled nope; runs: Оригинал")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
     code, _, err = cli("reproduce", str(manifest), "--out", out, "--sandbox", "docker")
     assert code == 2
-    assert "--sandbox docker is not built yet (issue #8)" in err
+    assert "--sandbox docker: no Docker engine answers" in err
+    assert "nothing was run unsandboxed" in err
+    assert "Traceback" not in err
     broken = tmp_path / "broken.yaml"
     broken.write_text("team: [\n")
     code, _, err = cli("reproduce", str(broken), "--out", out)

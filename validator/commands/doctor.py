@@ -60,8 +60,7 @@ def capabilities() -> dict[str, tuple[bool, str]]:
     found["cuda"] = cuda
     found["nvml"] = _nvml()
     found["onnxruntime"] = _onnxruntime()
-    bwrap = shutil.which("bwrap")
-    found["bwrap"] = (bwrap is not None, bwrap or "not installed (apt-get install bubblewrap)")
+    found["bwrap"] = _bwrap()
     found["process-limit"] = _process_limit()
     found["docker"] = _docker()
     return found
@@ -92,9 +91,9 @@ def _onnxruntime() -> tuple[bool, str]:
 def _process_limit() -> tuple[bool, str]:
     if os.geteuid() != 0:
         return True, "RLIMIT_NPROC (not root)"
-    from runner.sandbox.limits import _cgroup_root
+    from runner.sandbox.limits import cgroup_root
 
-    root = _cgroup_root()
+    root = cgroup_root()
     return (
         (True, f"pids cgroup under {root[0]}")
         if root
@@ -102,17 +101,34 @@ def _process_limit() -> tuple[bool, str]:
     )
 
 
+def _bwrap() -> tuple[bool, str]:
+    from runner.sandbox.bwrap import probe
+
+    problem = probe()
+    if problem is None:
+        return True, f"{shutil.which('bwrap')}: a sandbox starts"
+    return False, problem + (" (apt-get install bubblewrap)" if "installed" in problem else "")
+
+
 def _docker() -> tuple[bool, str]:
     if not _installed("docker"):
         return False, "docker SDK not installed"
     import docker
 
+    from runner.sandbox.container import DEFAULT_IMAGE
+
     try:
         client = docker.from_env(timeout=3)
         client.ping()
-        return True, f"engine {client.version().get('Version', '?')}"
+        version = client.version().get("Version", "?")
     except Exception as exc:  # the SDK raises many kinds when no engine answers
         return False, f"no engine: {str(exc).splitlines()[0][:120]}"
+    try:
+        client.images.get(DEFAULT_IMAGE)
+        image = f"image {DEFAULT_IMAGE} present"
+    except Exception:  # ImageNotFound, or an engine that stopped answering
+        image = f"no image {DEFAULT_IMAGE} (docker build -t {DEFAULT_IMAGE} .)"
+    return True, f"engine {version}; {image}"
 
 
 def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
@@ -126,7 +142,7 @@ def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
             out[method] = f"needs {OPTIONAL[method]}"
         elif method == "custom":
             out[method] = "sandbox only" + (
-                "" if found["bwrap"][0] and found["process-limit"][0] else " (unavailable here)"
+                "" if found["bwrap"][0] or found["docker"][0] else " (no sandbox here)"
             )
         else:
             out[method] = "ok"

@@ -14,6 +14,8 @@ from typing import Any
 from runner.errors import RunnerError
 from validator.errors import UserError
 from validator.manifest.load import load, require
+from validator.shards import parse_shard, plan
+from validator.verification import Shard, write_record
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,13 +33,34 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--run", metavar="LABEL", action="append", help="only the run with this label (repeatable)"
     )
+    parser.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="only this runner's share of the runs, as `mcv shards` splits them (the "
+        "original is timed in every shard); `mcv merge` joins the parts",
+    )
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument(
         "--sandbox",
-        choices=("none", "bwrap", "docker"),
-        default="none",
+        choices=("auto", "none", "bwrap", "docker"),
+        default="auto",
         help="isolation of each run: bwrap (no network, read-only view, scratch only, "
-        "limits; needs bubblewrap) or none (trusted machines only); docker: not built yet",
+        "limits; needs bubblewrap), docker (the same, enforced by a Docker engine), or none "
+        "(trusted machines only). auto (default): bwrap where it works here, else none, "
+        "said aloud. A sandbox asked for by name that cannot start fails the job",
+    )
+    parser.add_argument(
+        "--docker-image",
+        default="mcv-runner",
+        metavar="NAME",
+        help="--sandbox docker: the image (built from this repository's Dockerfile; "
+        "default: mcv-runner)",
+    )
+    parser.add_argument(
+        "--docker-host-python",
+        action="store_true",
+        help="--sandbox docker: bind this machine's interpreter and system folders "
+        "read-only into the image instead of using the image's own Python",
     )
     parser.add_argument(
         "--memory-limit",
@@ -85,14 +108,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.sandbox == "docker":
-        raise UserError("--sandbox docker is not built yet (issue #8); use --sandbox bwrap")
     manifest, _ = require(load(args.manifest), str(args.manifest))
     labels = [r.label for r in manifest.runs]
     unknown = [label for label in args.run or [] if label not in labels]
     if unknown:
         raise UserError(f"no run labelled {', '.join(unknown)}; runs: {', '.join(labels)}")
-    from runner.execute import Settings, reproduce, write_record
+    shard = None
+    if args.shard is not None:
+        if args.run:
+            raise UserError("--shard and --run do not go together: a shard picks its runs")
+        shard = parse_shard(args.shard)
+        args.run = plan(manifest, shard[1])[shard[0] - 1]
+    from runner.execute import Settings, open_sandbox, reproduce
     from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
     from validator.compare.config import load_config
@@ -108,23 +135,46 @@ def run(args: argparse.Namespace) -> int:
         args.timeout,
         LatencySettings(args.warmup, args.min_iterations, args.min_seconds),
         args.max_samples,
-        args.sandbox,
+        auto_sandbox() if args.sandbox == "auto" else args.sandbox,
         Limits(memory_bytes=int(args.memory_limit * GIB), processes=args.pids_limit),
         load_config(args.config).course.custom_recipes,
+        args.docker_image,
+        args.docker_host_python,
     )
-    if args.sandbox == "bwrap":
-        from runner.sandbox.bwrap import executable
-
-        try:
-            executable()
-        except RunnerError as exc:
-            raise UserError(str(exc)) from None
-    progress = Progress(len(args.run or labels))
-    record = reproduce(args.manifest, manifest, args.run, settings, progress)
+    try:
+        sandbox = open_sandbox(settings)
+    except RunnerError as exc:
+        raise UserError(str(exc)) from None
+    progress = Progress(len(labels if args.run is None else args.run))
+    record = reproduce(args.manifest, manifest, args.run, settings, progress, sandbox)
+    if shard is not None:
+        part = Shard(
+            index=shard[0],
+            of=shard[1],
+            runs=list(args.run),
+            fingerprint=record.fingerprint,
+            created_at=record.created_at,
+        )
+        record = record.model_copy(update={"shards": [part]})
     target = write_record(record, args.out)
     summary(record)
     print(f"wrote {target}", file=sys.stderr)
     return 1 if any(r.status == "failed" for r in record.runs) else 0
+
+
+def auto_sandbox() -> str:
+    """bwrap where it starts here; otherwise none, and the user is told why."""
+    from runner.sandbox.bwrap import probe
+
+    problem = probe()
+    if problem is None:
+        return "bwrap"
+    print(
+        f"mcv reproduce: running unsandboxed ({problem}); pass --sandbox bwrap or docker "
+        "to require a sandbox",
+        file=sys.stderr,
+    )
+    return "none"
 
 
 class Progress:

@@ -53,8 +53,19 @@ class Homework(StrictModel):
     )
 
 
+class Runners(StrictModel):
+    count: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Reproduce runners the course has; above 1, a submission's runs are "
+        "fanned out over them (each shard also times the original).",
+    )
+
+
 class CourseConfig(StrictModel):
     course: Course = Field(default_factory=Course)
+    runners: Runners = Field(default_factory=Runners)
     tolerance: Tolerance = Field(default_factory=Tolerance)
     homeworks: dict[Annotated[str, Field(pattern=r"^[1-7]$")], Homework] = Field(
         default_factory=dict, description="Per homework number: title and deadline."

@@ -10,6 +10,7 @@ from validator.compare.strings import Lang, t
 from validator.manifest.yaml_loader import Document
 from validator.output import json_v1
 from validator.output.github import escape_data, escape_property
+from validator.verification import VerificationRecord
 
 REPORT_VERSION = 1
 
@@ -118,10 +119,33 @@ def _machine(report: Report, lang: Lang) -> list[str]:
         f"- {t('machine.settings', lang)}: {settings}",
         f"- {t('machine.manifest', lang)}: `{record.manifest_path}`, sha256 "
         f"`{record.manifest_sha256[:12]}`{commit}; {record.created_at}",
+        *_shards(record, lang),
         "",
         "</details>",
         "",
     ]
+
+
+def _shards(record: VerificationRecord, lang: Lang) -> list[str]:
+    """Which runner measured what, when the runs were fanned out."""
+    if len(record.shards) < 2:
+        return []
+    lines = []
+    for shard in record.shards:
+        params = {
+            "index": str(shard.index),
+            "of": str(shard.of),
+            "runs": ", ".join(_escape(label) for label in shard.runs) or "—",
+        }
+        if shard.fingerprint is None:
+            lines.append(f"- {t('machine.shard-missing', lang, **params)}")
+            continue
+        fp = shard.fingerprint
+        lines.append(
+            f"- {t('machine.shard', lang, **params)}: {fp.cpu_model}"
+            + (f", {fp.gpu_name}" if fp.gpu_name else "")
+        )
+    return lines
 
 
 def markdown(

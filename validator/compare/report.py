@@ -111,7 +111,9 @@ def _latency_cell(
     measured = latency.ms.median
     hardware = run.hardware or (manifest.runs[0].hardware if manifest.runs else None)
     reported_hw = (hardware.gpu if metric == "gpu_ms" else hardware.cpu) if hardware else None
-    runner_hw = report.fingerprint.gpu_name if metric == "gpu_ms" else report.fingerprint.cpu_model
+    shard = report.shard_of(run.label)  # fanned out: this run's own runner and anchor
+    machine = shard.fingerprint if shard and shard.fingerprint else report.fingerprint
+    runner_hw = machine.gpu_name if metric == "gpu_ms" else machine.cpu_model
     if same(reported_hw, runner_hw):
         judgement = policy.judge_latency_same_hardware(
             reported, measured, latency.ms.cv, tol.tolerance
@@ -126,7 +128,10 @@ def _latency_cell(
         return Cell(metric, reported, measured, anchor, spread, loc, counts=False)
     base = next((r for r in manifest.runs if isinstance(r, OriginalRun)), None)
     base_reported = getattr(base.reported, metric) if base else None
-    base_latency = _latency_of(runs.get(base.label) if base else None, metric)
+    if shard is not None:
+        base_latency = shard.original_gpu if metric == "gpu_ms" else shard.original_cpu
+    else:
+        base_latency = _latency_of(runs.get(base.label) if base else None, metric)
     if not base_reported or base_latency is None or reported <= 0:
         return Cell(
             metric, reported, measured, Judgement("unverifiable", cause="no-baseline"), spread, loc

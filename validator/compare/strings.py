@@ -53,6 +53,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "machine.versions": {"ru": "Версии", "en": "Versions"},
     "machine.settings": {"ru": "Настройки замера", "en": "Measurement settings"},
     "machine.manifest": {"ru": "Манифест", "en": "Manifest"},
+    "machine.shard": {
+        "ru": "Раннер {index} из {of} ({runs}; оригинал замерен и здесь)",
+        "en": "Runner {index} of {of} ({runs}; the original timed here too)",
+    },
+    "machine.shard-missing": {
+        "ru": "Раннер {index} из {of} ({runs}): не прислал результат",
+        "en": "Runner {index} of {of} ({runs}): reported nothing",
+    },
     "basis.ci": {"ru": "95% ДИ при n={n}", "en": "95% CI at n={n}"},
     "basis.bootstrap": {"ru": "95% бутстреп-ДИ", "en": "95% bootstrap CI"},
     "basis.speedup": {"ru": "от ускорения", "en": "of the speed-up"},

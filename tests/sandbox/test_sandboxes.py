@@ -1,14 +1,15 @@
-"""Hostile recipes inside the bubblewrap sandbox, each from a real recipe process.
+"""Hostile recipes inside each sandbox backend, each from a real recipe process.
 
 Each run is a team's `custom` recipe script doing one forbidden thing; each must end as a
-failed run whose error says what happened, and the job must go on to the next run.
+failed run whose error says what happened, and the job must go on to the next run. The
+same scripts run under bubblewrap and under a real Docker engine.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 import socket
+import subprocess
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,8 @@ from typing import Any
 import pytest
 
 from tests.runner.test_reproduce import write_manifest
+from tests.sandbox.conftest import EMPTY_IMAGE
 from validator.verification import VerificationRecord
-
-pytestmark = pytest.mark.skipif(
-    shutil.which("bwrap") is None, reason="bubblewrap is not installed (make test installs it)"
-)
 
 SCRIPTS = {
     "network": """
@@ -77,6 +75,24 @@ import time
 def build(model_dir, out_dir):
     time.sleep(600)
 """,
+    "introspect": """
+import os, socket
+from pathlib import Path
+def build(model_dir, out_dir):
+    status = dict(
+        line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines()
+        if ":\t" in line
+    )
+    try:
+        Path("/etc/mcv-escaped").write_text("x")
+        root = "writable"
+    except OSError as exc:
+        root = exc.strerror
+    raise SystemExit(
+        f"uid={os.getuid()} caps={status['CapEff'].strip()} "
+        f"nnp={status['NoNewPrivs'].strip()} root={root} host={socket.gethostname()}"
+    )
+""",
     "honest": """
 from transformers import AutoModelForSequenceClassification
 def build(model_dir, out_dir):
@@ -85,13 +101,30 @@ def build(model_dir, out_dir):
 }
 
 
-@pytest.fixture(scope="module")
+def _backend_args(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command-line flags for the backend under test, or a skip saying what is missing."""
+    if request.param == "bwrap":
+        from runner.sandbox.bwrap import probe
+
+        problem = probe()
+        if problem:
+            pytest.skip(f"bwrap sandbox unavailable: {problem} (make test installs bubblewrap)")
+        return ["--sandbox", "bwrap"]
+    monkeypatch.setenv("DOCKER_HOST", request.getfixturevalue("docker_engine"))
+    return ["--sandbox", "docker", "--docker-image", EMPTY_IMAGE, "--docker-host-python"]
+
+
+@pytest.fixture(scope="module", params=["bwrap", "docker"])
 def sandboxed_job(
-    tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, Any]:
+    request: pytest.FixtureRequest,
+    tiny_models: dict[str, Path],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Any:
     from validator.cli import main
 
-    root = tmp_path_factory.mktemp("sandboxed")
+    monkeypatch = pytest.MonkeyPatch()
+    backend = _backend_args(request, monkeypatch)
+    root = tmp_path_factory.mktemp(f"sandboxed-{request.param}")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
@@ -135,15 +168,18 @@ def sandboxed_job(
     )
     config = root / "mcv.toml"
     config.write_text("[course]\ncustom_recipes = true\n")
-    pytest.MonkeyPatch().setenv("MCV_FAKE_TOKEN", "ghp_secret")
+    monkeypatch.setenv("MCV_FAKE_TOKEN", "ghp_secret")
+    # The docker backend runs as uid 65534 with no capabilities: what it reads must be
+    # world-readable, as a runner's checkout and model cache are (pytest's are 0700).
+    for folder in (root, tiny_models["text-classification"]):
+        subprocess.run(["chmod", "-R", "o+rX", str(folder)], check=True)
     code = main(
         [
             "reproduce",
             str(manifest),
             "--out",
             str(root / "out"),
-            "--sandbox",
-            "bwrap",
+            *backend,
             "--config",
             str(config),
             "--timeout",
@@ -168,13 +204,15 @@ def sandboxed_job(
     server.close()
     for run in record.runs:  # what each script saw, for whoever reads the test log
         print(f"{run.label}: {run.status}: {run.error}")
-    return {
+    yield {
+        "backend": request.param,
         "code": code,
         "runs": {r.label: r for r in record.runs},
         "accepted": accepted,
         "team": team,
         "record": record,
     }
+    monkeypatch.undo()
 
 
 def error(job: dict[str, Any], label: str) -> str:
@@ -189,7 +227,7 @@ def test_the_job_goes_on_and_honest_runs_pass(sandboxed_job: dict[str, Any]) -> 
     honest = sandboxed_job["runs"]["honest"]
     assert honest.status == "ok", honest.error
     assert honest.quality is not None
-    assert sandboxed_job["record"].settings["sandbox"] == "bwrap"
+    assert sandboxed_job["record"].settings["sandbox"] == sandboxed_job["backend"]
 
 
 def test_no_outbound_connection(sandboxed_job: dict[str, Any]) -> None:
@@ -218,7 +256,21 @@ def test_fork_bomb_hits_the_process_limit(sandboxed_job: dict[str, Any]) -> None
 
 
 def test_memory_hog_is_stopped(sandboxed_job: dict[str, Any]) -> None:
-    assert "memory limit hit" in error(sandboxed_job, "memory-hog")
+    message = error(sandboxed_job, "memory-hog")
+    if sandboxed_job["backend"] == "bwrap":  # RLIMIT_AS: the allocation itself fails
+        assert "memory limit hit" in message
+    else:  # the cgroup's limit: the kernel's OOM killer ends the script
+        assert "killed by SIGKILL (out of memory?)" in message
+
+
+def test_no_privilege_read_only_root(sandboxed_job: dict[str, Any]) -> None:
+    message = error(sandboxed_job, "introspect")
+    assert "uid=65534" in message
+    assert "caps=0000000000000000" in message
+    assert "nnp=1" in message
+    assert "root=Read-only file system" in message
+    assert "host=sandbox" in message
+    assert not Path("/etc/mcv-escaped").exists()
 
 
 def test_sleep_past_the_timeout_is_stopped(sandboxed_job: dict[str, Any]) -> None:
@@ -246,9 +298,97 @@ def test_custom_recipes_never_run_unsandboxed(
         ],
         samples=2,
     )
-    code, _, _ = cli("reproduce", str(manifest), "--out", str(tmp_path / "out"))
+    config = tmp_path / "mcv.toml"
+    config.write_text("[course]\ncustom_recipes = true\n")  # allowed, and still refused
+    out = str(tmp_path / "out")
+    code, _, _ = cli(
+        "reproduce", str(manifest), "--out", out, "--sandbox", "none", "--config", str(config)
+    )
     (run,) = json.loads((tmp_path / "out" / "verification.json").read_text())["runs"]
     assert run["status"] == "unsupported"
     assert "only inside the sandbox" in run["error"]
     assert not Path("/tmp/pwned-mcv").exists()
     assert code == 0
+
+
+def _one_run_manifest(root: Path, model: Path) -> Path:
+    return write_manifest(
+        root,
+        model,
+        "text-classification",
+        "sentiment.jsonl",
+        "accuracy",
+        [{"label": "Оригинал", "method": "original"}],
+        samples=2,
+    )
+
+
+def test_docker_fails_closed_without_the_image(
+    docker_engine: str,
+    tiny_models: dict[str, Path],
+    tmp_path: Path,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", docker_engine)
+    manifest = _one_run_manifest(tmp_path, tiny_models["text-classification"])
+    args = ["--sandbox", "docker", "--docker-image", "mcv-no-such-image:1"]
+    code, _, err = cli("reproduce", str(manifest), "--out", str(tmp_path / "out"), *args)
+    assert code == 2
+    assert "image `mcv-no-such-image:1` is not on this engine" in err
+    assert "docker build -t mcv-no-such-image:1 ." in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_docker_names_a_folder_its_user_cannot_read(
+    docker_engine: str,
+    tiny_models: dict[str, Path],
+    tmp_path: Path,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", docker_engine)
+    private = tmp_path / "private-model"
+    subprocess.run(["cp", "-r", str(tiny_models["text-classification"]), str(private)], check=True)
+    private.chmod(0o700)
+    manifest = _one_run_manifest(tmp_path / "repo", private)
+    args = ["--sandbox", "docker", "--docker-image", EMPTY_IMAGE, "--docker-host-python"]
+    code, _, _ = cli("reproduce", str(manifest), "--out", str(tmp_path / "out"), *args)
+    record = VerificationRecord.model_validate_json(
+        (tmp_path / "out" / "verification.json").read_text()
+    )
+    (run,) = record.runs
+    assert code == 1
+    assert run.status == "failed"
+    assert f"{private} is not readable by the sandbox's user (uid 65534)" in (run.error or "")
+    assert f"chmod -R o+rX {private}" in (run.error or "")
+
+
+def test_auto_is_bwrap_where_it_starts_and_says_so_where_not(
+    tiny_models: dict[str, Path], tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runner.sandbox.bwrap import probe
+
+    manifest = _one_run_manifest(tmp_path, tiny_models["text-classification"])
+    fast = ["--min-iterations", "2", "--min-seconds", "0", "--warmup", "0", "--threads", "1"]
+    if probe() is None:
+        code, _, err = cli("reproduce", str(manifest), "--out", str(tmp_path / "a"), *fast)
+        record = VerificationRecord.model_validate_json(
+            (tmp_path / "a" / "verification.json").read_text()
+        )
+        assert (code, record.settings["sandbox"]) == (0, "bwrap"), err
+        assert "(bwrap)" in err  # the progress lines say where each phase ran
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))  # no bwrap to be found
+    code, _, err = cli("reproduce", str(manifest), "--out", str(tmp_path / "b"), *fast)
+    record = VerificationRecord.model_validate_json(
+        (tmp_path / "b" / "verification.json").read_text()
+    )
+    assert (code, record.settings["sandbox"]) == (0, "none")
+    assert "running unsandboxed (bubblewrap is not installed)" in err
+    code, _, err = cli(
+        "reproduce", str(manifest), "--out", str(tmp_path / "c"), "--sandbox", "bwrap"
+    )
+    assert code == 2
+    assert "bubblewrap is not installed" in err
+    assert "nothing was run unsandboxed" in err
+    assert not (tmp_path / "c").exists()

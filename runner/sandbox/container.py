@@ -1,0 +1,221 @@
+"""The Docker backend: the bubblewrap contract, enforced by an engine instead.
+
+No network (`network_mode="none"`), a read-only root filesystem, the run's scratch folder
+and /tmp as size-capped tmpfs, every capability dropped, no-new-privileges, uid 65534,
+pids/memory/CPU limits from the cgroup, the GPU through a device request. The image is
+the runner image from this repository's `Dockerfile`; with `host_python` the runner's own
+interpreter and system folders are bound read-only into it instead, so any image with
+nothing in it will do (that is how the tests run it against an engine with no registry).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from runner.errors import RunnerError
+from runner.sandbox.base import NOBODY, Outcome, environment, interpreter_paths, project_packages
+from runner.sandbox.limits import GIB, Limits
+
+DEFAULT_IMAGE = "mcv-runner"
+# No /sbin: the engine mounts its init there.
+SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc")
+TMP_BYTES = 2 * GIB
+CONTROL_TIMEOUT_S = 60
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:600]
+
+
+def _engine_errors() -> tuple[type[BaseException], ...]:
+    import docker.errors
+    import requests.exceptions
+
+    return (docker.errors.DockerException, requests.exceptions.RequestException, OSError)
+
+
+def check_readable(path: Path) -> None:
+    """The run is uid 65534 with no capabilities: what it must read must be world-readable."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise RunnerError(f"--sandbox docker: cannot bind {path}: {exc.strerror}") from None
+    need = stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(mode) else 0)
+    if mode & need != need:
+        raise RunnerError(
+            f"--sandbox docker: {path} is not readable by the sandbox's user (uid {NOBODY}); "
+            f"make it world-readable (chmod -R o+rX {path}) or use --sandbox bwrap; "
+            "nothing was run"
+        )
+
+
+class Docker:
+    """The backend object `mcv reproduce` holds; made only where an engine answers."""
+
+    name = "docker"
+
+    def __init__(self, image: str = DEFAULT_IMAGE, host_python: bool = False) -> None:
+        try:
+            import docker
+        except ImportError:
+            raise RunnerError(
+                "--sandbox docker: the docker SDK is not installed (pip install "
+                "'.[runner]'); nothing was run unsandboxed"
+            ) from None
+        try:
+            self.control = docker.from_env(timeout=CONTROL_TIMEOUT_S)
+            self.control.ping()
+            # Log streams and waits may be silent for as long as a run takes.
+            self.stream = docker.from_env(timeout=None)
+        except _engine_errors() as exc:
+            raise RunnerError(
+                f"--sandbox docker: no Docker engine answers ({_first_line(exc)}); start "
+                "one or point DOCKER_HOST at it, or use --sandbox bwrap; nothing was run "
+                "unsandboxed"
+            ) from None
+        try:
+            config = self.control.images.get(image).attrs.get("Config") or {}
+        except docker.errors.ImageNotFound:
+            raise RunnerError(
+                f"--sandbox docker: image `{image}` is not on this engine; build it from "
+                f"this repository (docker build -t {image} .); nothing was run unsandboxed"
+            ) from None
+        except _engine_errors() as exc:
+            raise RunnerError(f"--sandbox docker: image `{image}`: {_first_line(exc)}") from None
+        self.image = image
+        self.host_python = host_python
+        image_env = dict(e.partition("=")[::2] for e in config.get("Env") or [])
+        self.path_env = image_env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+
+    def python(self) -> str:
+        return sys.executable if self.host_python else "python3"
+
+    def binds(self, read_only: list[Path]) -> list[Path]:
+        paths: list[Path] = []
+        if self.host_python:
+            paths += [Path(s) for s in SYSTEM if Path(s).exists()]
+            paths += interpreter_paths()
+        return paths + project_packages() + [p.resolve() for p in read_only]
+
+    def options(
+        self, read_only: list[Path], scratch: Path, device: str, threads: int, limits: Limits
+    ) -> dict[str, Any]:
+        """Everything the container is created with; pure, so it can be read and tested."""
+        from docker.types import DeviceRequest, Ulimit
+
+        env = environment(scratch, Path("/tmp"), threads)  # noqa: S108 - the container's tmpfs
+        if not self.host_python:
+            env["PATH"] = self.path_env
+            env["PYTHONPATH"] = os.pathsep.join(str(p.parent) for p in project_packages())
+        volumes = {}
+        for path in self.binds(read_only):
+            if not self.host_python or not any(str(path) == s for s in SYSTEM):
+                check_readable(path)
+            volumes[str(path)] = {"bind": str(path), "mode": "ro"}
+        cpus = min(threads + 1, os.cpu_count() or 1)  # +1: the RSS sampler's thread
+        return {
+            "entrypoint": None,
+            "user": f"{NOBODY}:{NOBODY}",
+            "working_dir": str(scratch),
+            "environment": env,
+            "network_mode": "none",
+            "read_only": True,
+            "tmpfs": {
+                "/tmp": f"rw,nosuid,nodev,size={TMP_BYTES}",  # noqa: S108
+                str(scratch): (
+                    f"rw,nosuid,nodev,size={limits.file_bytes},uid={NOBODY},gid={NOBODY},mode=0700"
+                ),
+            },
+            "volumes": volumes,
+            "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"],
+            "pids_limit": limits.processes,
+            "mem_limit": limits.memory_bytes,
+            "memswap_limit": limits.memory_bytes,  # no swap on top
+            "nano_cpus": int(cpus * 1e9),
+            "ulimits": [
+                Ulimit(name="cpu", soft=limits.cpu_seconds, hard=limits.cpu_seconds),
+                Ulimit(name="fsize", soft=limits.file_bytes, hard=limits.file_bytes),
+                Ulimit(name="nofile", soft=limits.open_files, hard=limits.open_files),
+                Ulimit(name="core", soft=0, hard=0),
+            ],
+            "ipc_mode": "private",
+            "hostname": "sandbox",
+            "init": True,  # reaps what a fork bomb leaves behind
+            "labels": {"org.mcv.run": "1"},
+            "device_requests": (
+                [DeviceRequest(count=-1, capabilities=[["gpu"]])] if device == "cuda" else None
+            ),
+        }
+
+    def run(
+        self,
+        argv: list[str],
+        read_only: list[Path],
+        scratch: Path,
+        device: str,
+        threads: int,
+        limits: Limits,
+        timeout_s: float,
+        on_line: Callable[[str], None],
+    ) -> Outcome:
+        """Run `argv` in a fresh container; stdout lines go to `on_line` as they come."""
+        options = self.options(read_only, scratch, device, threads, limits)
+        options["entrypoint"] = argv[:1]
+        try:
+            container = self.control.containers.create(self.image, argv[1:], **options)
+        except _engine_errors() as exc:
+            raise RunnerError(
+                f"--sandbox docker: the container was not created: {_first_line(exc)}"
+            ) from None
+        lines: list[str] = []
+        try:
+            container.start()
+            streamed = self.stream.containers.get(container.id)
+
+            def pump() -> None:
+                pending = b""
+                with suppress(*_engine_errors()):
+                    for chunk in streamed.logs(stream=True, follow=True, stderr=False):
+                        pending += chunk
+                        *complete, pending = pending.split(b"\n")
+                        for raw in complete:
+                            lines.append(raw.decode("utf-8", errors="replace"))
+                            on_line(lines[-1])
+
+            reader = threading.Thread(target=pump, daemon=True)
+            reader.start()
+            code: int | None
+            try:
+                code = int(streamed.wait(timeout=timeout_s)["StatusCode"])
+            except _engine_errors():  # the wait ran out: the run is past its timeout
+                with suppress(*_engine_errors()):
+                    container.kill()
+                code = None
+            reader.join(timeout=10)
+            container.reload()
+            state = container.attrs.get("State") or {}
+            stderr = container.logs(stdout=False, stderr=True)[-20000:]
+            reason = None
+            if code is not None and state.get("OOMKilled"):
+                reason = (
+                    f"out of memory: the sandbox's {limits.memory_bytes / GIB:g} GiB "
+                    "memory limit was hit"
+                )
+            if code is not None and code > 128:  # killed by a signal, as the shell reports it
+                code = 128 - code
+            return Outcome(code, lines, stderr.decode("utf-8", errors="replace"), reason)
+        except _engine_errors() as exc:
+            raise RunnerError(
+                f"--sandbox docker: the engine failed the run: {_first_line(exc)}"
+            ) from None
+        finally:
+            with suppress(*_engine_errors()):
+                container.remove(force=True)
