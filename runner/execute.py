@@ -25,7 +25,7 @@ from typing import Any
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
 from runner.harness import Job, child_main, failed, fetch_model, fetch_rows, job_to_dict
-from runner.sandbox.base import Backend
+from runner.sandbox.base import Backend, Request
 from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
@@ -185,7 +185,7 @@ def run_in_sandbox(
             result.append(payload)
 
     try:
-        outcome = sandbox.run(
+        request = Request(
             [sandbox.python(), "-m", "runner.sandbox.entry", str(job_file)],
             readable,
             work,
@@ -193,8 +193,8 @@ def run_in_sandbox(
             job.threads,
             settings.limits,
             settings.timeout_s,
-            on_line,
         )
+        outcome = sandbox.run(request, on_line)
     except RunnerError as exc:
         return failed(job, "failed", str(exc), started)
     if outcome.returncode is None:

@@ -194,3 +194,19 @@ def test_the_config_names_the_runners(tmp_path: Path, cli: Any) -> None:
     code, _, err = cli("shards", str(manifest), "--config", str(config))
     assert code == 2
     assert "runners.count" in err
+
+
+def test_merge_names_a_broken_part(tmp_path: Path, cli: Any) -> None:
+    from tests.builders import CLEAN, write
+
+    manifest = write(tmp_path, CLEAN)
+    broken = tmp_path / "part-1.json"
+    broken.write_text('{"record_version": 1, "runs": [')
+    code, _, err = cli("merge", str(manifest), str(broken), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert f"{broken} is not a valid verification record" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+    code, _, err = cli("merge", str(manifest), str(tmp_path / "nope.json"), "--out", "o")
+    assert code == 2
+    assert "nope.json: No such file or directory" in err

@@ -26,24 +26,27 @@ class Outcome:
     reason: str | None = None  # what the backend saw, when it knows better than the code
 
 
+@dataclass(frozen=True)
+class Request:
+    """One command to run sandboxed: what it may read, where it may write, its limits."""
+
+    argv: list[str]
+    read_only: list[Path]
+    scratch: Path  # the one writable folder
+    device: str
+    threads: int
+    limits: Limits
+    timeout_s: float
+
+
 class Backend(Protocol):
-    """Runs `argv` with no network, a read-only view of `read_only`, and `scratch`."""
+    """Runs a request with no network, a read-only view of what it needs, and scratch."""
 
     name: str
 
     def python(self) -> str: ...
 
-    def run(
-        self,
-        argv: list[str],
-        read_only: list[Path],
-        scratch: Path,
-        device: str,
-        threads: int,
-        limits: Limits,
-        timeout_s: float,
-        on_line: Callable[[str], None],
-    ) -> Outcome: ...
+    def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome: ...
 
 
 def project_packages() -> list[Path]:

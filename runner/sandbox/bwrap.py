@@ -17,11 +17,12 @@ from runner.errors import RunnerError
 from runner.sandbox.base import (
     NOBODY,
     Outcome,
+    Request,
     environment,
     interpreter_paths,
     project_packages,
 )
-from runner.sandbox.limits import Limits, PidsCgroup, apply_rlimits, cgroup_root
+from runner.sandbox.limits import PidsCgroup, apply_rlimits, cgroup_root
 
 SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")
 
@@ -91,19 +92,12 @@ def command(
     return cmd
 
 
-def run(
-    argv: list[str],
-    read_only: list[Path],
-    scratch: Path,
-    device: str,
-    threads: int,
-    limits: Limits,
-    timeout_s: float,
-    on_line: Callable[[str], None],
-) -> Outcome:
-    """Run `argv` inside the sandbox; stdout lines go to `on_line` as they come."""
+def run(request: Request, on_line: Callable[[str], None]) -> Outcome:
+    """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
+    limits, scratch = request.limits, request.scratch
     cgroup = PidsCgroup(limits.processes)
-    cmd = [*command(read_only, scratch, device, environment(scratch, scratch, threads)), *argv]
+    env = environment(scratch, scratch, request.threads)
+    cmd = [*command(request.read_only, scratch, request.device, env), *request.argv]
 
     def prepare() -> None:  # in the child, before exec
         cgroup.join()
@@ -133,7 +127,7 @@ def run(
         reader = threading.Thread(target=pump)
         reader.start()
         try:
-            process.wait(timeout=timeout_s)
+            process.wait(timeout=request.timeout_s)
             code: int | None = process.returncode
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
@@ -157,15 +151,5 @@ class Bwrap:
     def python(self) -> str:
         return sys.executable
 
-    def run(
-        self,
-        argv: list[str],
-        read_only: list[Path],
-        scratch: Path,
-        device: str,
-        threads: int,
-        limits: Limits,
-        timeout_s: float,
-        on_line: Callable[[str], None],
-    ) -> Outcome:
-        return run(argv, read_only, scratch, device, threads, limits, timeout_s, on_line)
+    def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
+        return run(request, on_line)

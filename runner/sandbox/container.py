@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
-from runner.sandbox.base import NOBODY, Outcome, environment, interpreter_paths, project_packages
+from runner.sandbox.base import (
+    NOBODY,
+    Outcome,
+    Request,
+    environment,
+    interpreter_paths,
+    project_packages,
+)
 from runner.sandbox.limits import GIB, Limits
 
 DEFAULT_IMAGE = "mcv-runner"
@@ -155,19 +162,12 @@ class Docker:
             ),
         }
 
-    def run(
-        self,
-        argv: list[str],
-        read_only: list[Path],
-        scratch: Path,
-        device: str,
-        threads: int,
-        limits: Limits,
-        timeout_s: float,
-        on_line: Callable[[str], None],
-    ) -> Outcome:
-        """Run `argv` in a fresh container; stdout lines go to `on_line` as they come."""
-        options = self.options(read_only, scratch, device, threads, limits)
+    def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
+        """Run the request in a fresh container; stdout lines go to `on_line` as they come."""
+        limits, argv = request.limits, request.argv
+        options = self.options(
+            request.read_only, request.scratch, request.device, request.threads, limits
+        )
         options["entrypoint"] = argv[:1]
         try:
             container = self.control.containers.create(self.image, argv[1:], **options)
@@ -194,7 +194,7 @@ class Docker:
             reader.start()
             code: int | None
             try:
-                code = int(streamed.wait(timeout=timeout_s)["StatusCode"])
+                code = int(streamed.wait(timeout=request.timeout_s)["StatusCode"])
             except _engine_errors():  # the wait ran out: the run is past its timeout
                 with suppress(*_engine_errors()):
                     container.kill()
