@@ -64,6 +64,12 @@ CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
         setting("evaluation", "metric", value="wer"),
         setting("evaluation", "metric", value="precision"),
     ),
+    (
+        "MCV207",
+        Severity.ERROR,
+        setting("evaluation", "dataset", value="../../../home/runner/.ssh/id.jsonl"),
+        setting("evaluation", "dataset", value="submissions/ml_masters/data/eval.jsonl"),
+    ),
     ("MCV401", Severity.ERROR, reported(1, cpu_ms=88.31), reported(1, cpu_ms=88.32)),
     ("MCV402", Severity.WARNING, reported(1, quality=0.9112), reported(1, quality=0.9111)),
     ("MCV403", Severity.ERROR, reported(1, size_mb=80.0), reported(1, size_mb=100.0)),
@@ -260,3 +266,40 @@ def test_local_models_need_no_revision(tmp_path: Path, model_id: str, warned: bo
     data = manifest()
     data["model"] = {"id": model_id, "task": "token-classification"}
     assert ("MCV205" in [f.code for f in check(tmp_path, data)]) is warned
+
+
+@pytest.mark.parametrize(
+    ("where", "path", "refused"),
+    [
+        ("model", "/home/runner/.cache/huggingface/hub/models--x/snapshots/abc", True),
+        ("model", "~/models/bert", True),
+        ("model", "./models/../../outside", True),
+        ("model", ".cache/demo/digits-vit", False),
+        ("model", "dslim/bert-base-NER", False),
+        ("student", "/etc", True),
+        ("student", "huawei-noah/TinyBERT_General_4L_312D", False),
+        ("dataset", "/etc/passwd.jsonl", True),
+        ("dataset", "nyu-mll/glue", False),
+    ],
+)
+def test_local_paths_stay_inside_the_repository(
+    tmp_path: Path, where: str, path: str, refused: bool
+) -> None:
+    data = manifest()
+    if where == "model":
+        data["model"]["id"] = path
+    elif where == "dataset":
+        data["evaluation"]["dataset"] = path
+    else:
+        data["runs"].append(
+            {
+                "label": "Студент",
+                "method": "distilled",
+                "reported": {"size_mb": 60.0},
+                "params": {"student": {"id": path}},
+            }
+        )
+    findings = [f for f in check(tmp_path, data) if f.code == "MCV207"]
+    assert bool(findings) is refused
+    if refused:
+        assert f"`{path}` points outside the repository" in findings[0].message
