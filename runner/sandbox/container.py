@@ -120,7 +120,8 @@ class Docker:
         env = environment(scratch, Path("/tmp"), threads)  # noqa: S108 - the container's tmpfs
         if not self.host_python:
             env["PATH"] = self.path_env
-            env["PYTHONPATH"] = os.pathsep.join(str(p.parent) for p in project_packages())
+            parents = dict.fromkeys(str(p.parent) for p in project_packages())
+            env["PYTHONPATH"] = os.pathsep.join(parents)
         volumes = {}
         for path in self.binds(read_only):
             if not self.host_python or not any(str(path) == s for s in SYSTEM):

@@ -392,3 +392,43 @@ def test_auto_is_bwrap_where_it_starts_and_says_so_where_not(
     assert "bubblewrap is not installed" in err
     assert "nothing was run unsandboxed" in err
     assert not (tmp_path / "c").exists()
+
+
+def test_docker_image_mode_uses_the_images_python(
+    docker_engine: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --docker-host-python nothing of the host's system is bound: the image's own
+    PATH finds `python3`, and the checkout's two packages come in on PYTHONPATH."""
+    import docker
+
+    from runner.sandbox.base import Request, project_packages
+    from runner.sandbox.container import Docker
+    from runner.sandbox.limits import GIB, Limits
+
+    monkeypatch.setenv("DOCKER_HOST", docker_engine)
+    tagged = "mcv-sandbox-test:venv-path"
+    docker.from_env().api.import_image_from_data(
+        b"\0" * 1024,  # an empty tar: two zero blocks
+        repository="mcv-sandbox-test",
+        tag="venv-path",
+        changes=["ENV PATH=/opt/venv/bin:/usr/bin"],
+    )
+    sandbox = Docker(tagged, host_python=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    options = sandbox.options([], work, "cpu", 1, Limits())
+    assert sandbox.python() == "python3"
+    assert options["environment"]["PATH"] == "/opt/venv/bin:/usr/bin"
+    assert options["environment"]["PYTHONPATH"] == str(project_packages()[0].parent)
+    assert sorted(options["volumes"]) == [str(p) for p in project_packages()]
+    assert options["network_mode"] == "none"
+    assert options["read_only"] is True
+    assert options["cap_drop"] == ["ALL"]
+    assert options["user"] == "65534:65534"
+    assert options["device_requests"] is None
+    assert sandbox.options([], work, "cuda", 1, Limits())["device_requests"][0].count == -1
+    # This image has no Python at all: the init cannot start it, and the outcome says so.
+    request = Request(["python3", "-c", "pass"], [], work, "cpu", 1, Limits(memory_bytes=GIB), 30)
+    outcome = sandbox.run(request, lambda line: None)
+    assert outcome.returncode not in (0, None)
+    assert "python3" in outcome.stderr
