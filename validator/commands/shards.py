@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from validator.compare.config import load_config
+from validator.errors import UserError
 from validator.manifest.load import load, require
 from validator.shards import count, plan
 
@@ -22,7 +24,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("manifest", metavar="MANIFEST", type=Path)
     parser.add_argument("--runners", type=int, metavar="N", help="runners available")
-    parser.add_argument("--config", type=Path, metavar="FILE")
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="course config (default: .github/mcv.toml)"
+    )
     parser.add_argument(
         "--explain", action="store_true", help="also list each shard's runs, on stderr"
     )
@@ -30,13 +34,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     manifest, _ = require(load(args.manifest), str(args.manifest))
     runners = args.runners if args.runners is not None else load_config(args.config).runners.count
     if runners < 1:
-        from validator.errors import UserError
-
         raise UserError(f"--runners {runners}: at least one runner is needed")
     of = count(manifest, runners)
     print(json.dumps([f"{k}/{of}" for k in range(1, of + 1)]))
