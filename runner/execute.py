@@ -7,7 +7,6 @@ so the baseline and the compressed runs are measured under the same conditions.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import multiprocessing
 import os
@@ -41,25 +40,22 @@ class Settings:
     timeout_s: float = 1800.0
     latency: LatencySettings = field(default_factory=LatencySettings)
     max_samples: int | None = None
-    sandbox: str = "none"  # none, bwrap, docker
-    limits: Limits = field(default_factory=Limits)
+    limits: Limits = field(default_factory=Limits)  # of a sandboxed run
     allow_custom: bool = False
-    docker_image: str = "mcv-runner"
-    docker_host_python: bool = False
 
 
-def open_sandbox(settings: Settings) -> Backend | None:
+def open_sandbox(name: str, docker_image: str, docker_host_python: bool) -> Backend | None:
     """The requested backend, or RunnerError saying why it cannot start: never a fallback."""
-    if settings.sandbox == "bwrap":
+    if name == "bwrap":
         from runner.sandbox.bwrap import Bwrap
 
         return Bwrap()
-    if settings.sandbox == "docker":
+    if name == "docker":
         from runner.sandbox.container import Docker
 
-        return Docker(settings.docker_image, settings.docker_host_python)
-    if settings.sandbox != "none":
-        raise RunnerError(f"unknown sandbox {settings.sandbox!r}: none, bwrap or docker")
+        return Docker(docker_image, docker_host_python)
+    if name != "none":
+        raise RunnerError(f"unknown sandbox {name!r}: none, bwrap or docker")
     return None
 
 
@@ -209,14 +205,14 @@ def run_in_sandbox(
 def reproduce(
     manifest_path: Path,
     manifest: Manifest,
+    manifest_sha256: str,
     labels: list[str] | None,
     settings: Settings,
     progress: Progress,
-    sandbox: Backend | None = None,
+    sandbox: Backend | None,
 ) -> VerificationRecord:
-    """Every selected run, one after another; `sandbox` from `open_sandbox(settings)`."""
-    if sandbox is None and settings.sandbox != "none":
-        sandbox = open_sandbox(settings)
+    """Every selected run (all when `labels` is None), one after another; each inside
+    `sandbox` (from `open_sandbox`), or unsandboxed in a spawned process when it is None."""
     threads = settings.threads or default_threads()
     indices = [i for i, run in enumerate(manifest.runs) if labels is None or run.label in labels]
     records = []
@@ -241,10 +237,9 @@ def reproduce(
                 record = run_in_child(job, label, settings.timeout_s, progress)
             progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
             records.append(record)
-    raw = manifest_path.read_bytes()
     return VerificationRecord(
         manifest_path=manifest_path.as_posix(),
-        manifest_sha256=hashlib.sha256(raw).hexdigest(),
+        manifest_sha256=manifest_sha256,
         commit=git_commit(manifest_path.parent),
         created_at=datetime.now(UTC).isoformat(),
         device=settings.device,  # type: ignore[arg-type]
@@ -256,7 +251,7 @@ def reproduce(
             "timeout_s": settings.timeout_s,
             "threads": threads,
             "max_samples": settings.max_samples or 0,
-            "sandbox": settings.sandbox,
+            "sandbox": sandbox.name if sandbox else "none",
         },
         runs=records,
     )

@@ -131,14 +131,11 @@ def test_parts_that_do_not_belong_together_are_refused_all_at_once() -> None:
 
 
 def test_shards_merge_end_to_end(tiny_models: dict[str, Path], tmp_path: Path, cli: Any) -> None:
-    from tests.runner.test_reproduce import FAST, write_manifest
+    from tests.runner.test_reproduce import FAST, text_manifest
 
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [
             {"label": "Оригинал", "method": "original"},
             {"label": "fp16", "method": "fp16"},

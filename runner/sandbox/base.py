@@ -14,6 +14,7 @@ import runner
 import validator
 from runner.sandbox.limits import Limits
 
+SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")  # bound read-only
 PASS_ENV = ("LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 NOBODY = 65534
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from runner.errors import RunnerError
 from runner.sandbox.base import (
     NOBODY,
+    SYSTEM,
     Outcome,
     Request,
     environment,
@@ -23,8 +24,6 @@ from runner.sandbox.base import (
     project_packages,
 )
 from runner.sandbox.limits import PidsCgroup, apply_rlimits, cgroup_root
-
-SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")
 
 
 def executable() -> str:
@@ -92,64 +91,64 @@ def command(
     return cmd
 
 
-def run(request: Request, on_line: Callable[[str], None]) -> Outcome:
-    """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
-    limits, scratch = request.limits, request.scratch
-    cgroup = PidsCgroup(limits.processes)
-    env = environment(scratch, scratch, request.threads)
-    cmd = [*command(request.read_only, scratch, request.device, env), *request.argv]
-
-    def prepare() -> None:  # in the child, before exec
-        cgroup.join()
-        apply_rlimits(limits)
-
-    lines: list[str] = []
-    try:
-        process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
-            cmd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=prepare,
-            start_new_session=True,
-        )
-        stderr: list[str] = []
-        drain = threading.Thread(
-            target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
-        )
-        drain.start()
-
-        def pump() -> None:
-            for line in process.stdout or []:
-                lines.append(line.rstrip("\n"))
-                on_line(lines[-1])
-
-        reader = threading.Thread(target=pump)
-        reader.start()
-        try:
-            process.wait(timeout=request.timeout_s)
-            code: int | None = process.returncode
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            code = None
-        reader.join(timeout=10)
-        drain.join(timeout=10)
-        return Outcome(code, lines, "".join(stderr))
-    finally:
-        cgroup.remove()
-
-
 class Bwrap:
     """The backend object `mcv reproduce` holds; made only where bubblewrap exists."""
 
     name = "bwrap"
 
     def __init__(self) -> None:
-        executable()  # fail closed now, before any run starts
+        """Fail closed now, before any run starts, with the reason."""
+        executable()
+        problem = probe()
+        if problem is not None:
+            raise RunnerError(f"--sandbox bwrap: {problem}; nothing was run unsandboxed")
 
     def python(self) -> str:
         return sys.executable
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
-        return run(request, on_line)
+        """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
+        limits, scratch = request.limits, request.scratch
+        cgroup = PidsCgroup(limits.processes)
+        env = environment(scratch, scratch, request.threads)
+        cmd = [*command(request.read_only, scratch, request.device, env), *request.argv]
+
+        def prepare() -> None:  # in the child, before exec
+            cgroup.join()
+            apply_rlimits(limits)
+
+        lines: list[str] = []
+        try:
+            process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
+                cmd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                preexec_fn=prepare,
+                start_new_session=True,
+            )
+            stderr: list[str] = []
+            drain = threading.Thread(
+                target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
+            )
+            drain.start()
+
+            def pump() -> None:
+                for line in process.stdout or []:
+                    lines.append(line.rstrip("\n"))
+                    on_line(lines[-1])
+
+            reader = threading.Thread(target=pump)
+            reader.start()
+            try:
+                process.wait(timeout=request.timeout_s)
+                code: int | None = process.returncode
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                code = None
+            reader.join(timeout=10)
+            drain.join(timeout=10)
+            return Outcome(code, lines, "".join(stderr))
+        finally:
+            cgroup.remove()

@@ -22,17 +22,17 @@ from typing import Any
 from runner.errors import RunnerError
 from runner.sandbox.base import (
     NOBODY,
+    SYSTEM,
     Outcome,
     Request,
     environment,
     interpreter_paths,
     project_packages,
 )
-from runner.sandbox.limits import GIB, Limits
+from runner.sandbox.limits import GIB
 
 DEFAULT_IMAGE = "mcv-runner"
-# No /sbin: the engine mounts its init there.
-SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc")
+HOST_SYSTEM = tuple(s for s in SYSTEM if s != "/sbin")  # the engine mounts its init there
 TMP_BYTES = 2 * GIB
 CONTROL_TIMEOUT_S = 60
 
@@ -76,12 +76,13 @@ class Docker:
                 "--sandbox docker: the docker SDK is not installed (pip install "
                 "'.[runner]'); nothing was run unsandboxed"
             ) from None
+        self.errors = _engine_errors()
         try:
             self.control = docker.from_env(timeout=CONTROL_TIMEOUT_S)
             self.control.ping()
             # Log streams and waits may be silent for as long as a run takes.
             self.stream = docker.from_env(timeout=None)
-        except _engine_errors() as exc:
+        except self.errors as exc:
             raise RunnerError(
                 f"--sandbox docker: no Docker engine answers ({_first_line(exc)}); start "
                 "one or point DOCKER_HOST at it, or use --sandbox bwrap; nothing was run "
@@ -94,7 +95,7 @@ class Docker:
                 f"--sandbox docker: image `{image}` is not on this engine; build it from "
                 f"this repository (docker build -t {image} .); nothing was run unsandboxed"
             ) from None
-        except _engine_errors() as exc:
+        except self.errors as exc:
             raise RunnerError(f"--sandbox docker: image `{image}`: {_first_line(exc)}") from None
         self.image = image
         self.host_python = host_python
@@ -104,32 +105,28 @@ class Docker:
     def python(self) -> str:
         return sys.executable if self.host_python else "python3"
 
-    def binds(self, read_only: list[Path]) -> list[Path]:
-        paths: list[Path] = []
-        if self.host_python:
-            paths += [Path(s) for s in SYSTEM if Path(s).exists()]
-            paths += interpreter_paths()
-        return paths + project_packages() + [p.resolve() for p in read_only]
-
-    def options(
-        self, read_only: list[Path], scratch: Path, device: str, threads: int, limits: Limits
-    ) -> dict[str, Any]:
-        """Everything the container is created with; pure, so it can be read and tested."""
+    def options(self, request: Request) -> dict[str, Any]:
+        """Everything the container is created with; no engine call, so tests can read it."""
         from docker.types import DeviceRequest, Ulimit
 
+        limits, scratch, threads = request.limits, request.scratch, request.threads
         env = environment(scratch, Path("/tmp"), threads)  # noqa: S108 - the container's tmpfs
-        if not self.host_python:
+        system: list[Path] = []
+        if self.host_python:
+            system = [Path(s) for s in HOST_SYSTEM if Path(s).exists()]
+        else:
             env["PATH"] = self.path_env
             parents = dict.fromkeys(str(p.parent) for p in project_packages())
             env["PYTHONPATH"] = os.pathsep.join(parents)
-        volumes = {}
-        for path in self.binds(read_only):
-            if not self.host_python or not any(str(path) == s for s in SYSTEM):
-                check_readable(path)
-            volumes[str(path)] = {"bind": str(path), "mode": "ro"}
+        own = (interpreter_paths() if self.host_python else []) + project_packages()
+        own += [p.resolve() for p in request.read_only]
+        for path in own:  # the system folders are world-readable; these must be too
+            check_readable(path)
+        volumes = {str(p): {"bind": str(p), "mode": "ro"} for p in system + own}
         cpus = min(threads + 1, os.cpu_count() or 1)  # +1: the RSS sampler's thread
         return {
-            "entrypoint": None,
+            "entrypoint": request.argv[:1],
+            "command": request.argv[1:],
             "user": f"{NOBODY}:{NOBODY}",
             "working_dir": str(scratch),
             "environment": env,
@@ -159,20 +156,18 @@ class Docker:
             "init": True,  # reaps what a fork bomb leaves behind
             "labels": {"org.mcv.run": "1"},
             "device_requests": (
-                [DeviceRequest(count=-1, capabilities=[["gpu"]])] if device == "cuda" else None
+                [DeviceRequest(count=-1, capabilities=[["gpu"]])]
+                if request.device == "cuda"
+                else None
             ),
         }
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request in a fresh container; stdout lines go to `on_line` as they come."""
-        limits, argv = request.limits, request.argv
-        options = self.options(
-            request.read_only, request.scratch, request.device, request.threads, limits
-        )
-        options["entrypoint"] = argv[:1]
+        errors = self.errors
         try:
-            container = self.control.containers.create(self.image, argv[1:], **options)
-        except _engine_errors() as exc:
+            container = self.control.containers.create(self.image, **self.options(request))
+        except errors as exc:
             raise RunnerError(
                 f"--sandbox docker: the container was not created: {_first_line(exc)}"
             ) from None
@@ -183,7 +178,7 @@ class Docker:
 
             def pump() -> None:
                 pending = b""
-                with suppress(*_engine_errors()):
+                with suppress(*errors):
                     for chunk in streamed.logs(stream=True, follow=True, stderr=False):
                         pending += chunk
                         *complete, pending = pending.split(b"\n")
@@ -196,8 +191,8 @@ class Docker:
             code: int | None
             try:
                 code = int(streamed.wait(timeout=request.timeout_s)["StatusCode"])
-            except _engine_errors():  # the wait ran out: the run is past its timeout
-                with suppress(*_engine_errors()):
+            except errors:  # the wait ran out: the run is past its timeout
+                with suppress(*errors):
                     container.kill()
                 code = None
             reader.join(timeout=10)
@@ -207,16 +202,16 @@ class Docker:
             reason = None
             if code is not None and state.get("OOMKilled"):
                 reason = (
-                    f"out of memory: the sandbox's {limits.memory_bytes / GIB:g} GiB "
+                    f"out of memory: the sandbox's {request.limits.memory_bytes / GIB:g} GiB "
                     "memory limit was hit"
                 )
             if code is not None and code > 128:  # killed by a signal, as the shell reports it
                 code = 128 - code
             return Outcome(code, lines, stderr.decode("utf-8", errors="replace"), reason)
-        except _engine_errors() as exc:
+        except errors as exc:
             raise RunnerError(
                 f"--sandbox docker: the engine failed the run: {_first_line(exc)}"
             ) from None
         finally:
-            with suppress(*_engine_errors()):
+            with suppress(*errors):
                 container.remove(force=True)

@@ -34,15 +34,12 @@ def test_vram_tracker_sees_an_allocation() -> None:
 def test_reproduce_on_cuda(
     tiny_models: dict[str, Path], tmp_path: Path, methods: list[str], cli: Any
 ) -> None:
-    from tests.runner.test_reproduce import FAST, read_record, write_manifest
+    from tests.runner.test_reproduce import FAST, read_record, text_manifest
 
     runs = [{"label": m, "method": m} for m in methods]
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         runs,
     )
     code, _, err = cli(

@@ -73,6 +73,13 @@ def write_manifest(
     return path
 
 
+def text_manifest(root: Path, model: Path, runs: list[dict[str, Any]], samples: int = 8) -> Path:
+    """A text classifier over the shipped sentiment rows: what most runner tests need."""
+    return write_manifest(
+        root, model, "text-classification", "sentiment.jsonl", "accuracy", runs, samples
+    )
+
+
 def read_record(out: Path) -> VerificationRecord:
     return VerificationRecord.model_validate_json((out / "verification.json").read_text())
 
@@ -87,12 +94,9 @@ def every_method(
     runs = json.loads(
         json.dumps(ALL_METHODS).replace("STUDENT", str(tiny_models["text-classification"]))
     )
-    manifest = write_manifest(
+    manifest = text_manifest(
         root,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         runs,
     )
     code = main(["reproduce", str(manifest), "--out", str(root / "out"), *FAST])
@@ -173,12 +177,9 @@ def test_a_failed_run_does_not_stop_the_job(
     pickled.mkdir()
     (pickled / "config.json").write_text("{}")
     (pickled / "pytorch_model.bin").write_bytes(b"not even a pickle")
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         pickled,
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [
             {"label": "Оригинал", "method": "original"},
             {
@@ -199,12 +200,9 @@ def test_a_failed_run_does_not_stop_the_job(
 def test_a_run_past_its_timeout_is_stopped(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     from validator.cli import main
 
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [{"label": "Оригинал", "method": "original"}],
     )
     assert (
@@ -227,12 +225,9 @@ def test_exit_reasons_name_the_signal() -> None:
 def test_usage_errors(
     tiny_models: dict[str, Path], tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [{"label": "Оригинал", "method": "original"}],
     )
     out = str(tmp_path / "out")
@@ -259,12 +254,9 @@ def test_cuda_requested_without_cuda(
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [{"label": "Оригинал", "method": "original"}],
     )
     code, _, err = cli("reproduce", str(manifest), "--out", str(tmp_path / "o"), "--device", "cuda")

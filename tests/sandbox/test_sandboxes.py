@@ -7,6 +7,7 @@ same scripts run under bubblewrap and under a real Docker engine.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.runner.test_reproduce import write_manifest
+from tests.runner.test_reproduce import text_manifest
 from tests.sandbox.conftest import EMPTY_IMAGE
 from validator.verification import VerificationRecord
 
@@ -157,12 +158,9 @@ def sandboxed_job(
             }
         )
     runs.insert(0, {"label": "Оригинал", "method": "original", "reported": {}})
-    manifest = write_manifest(
+    manifest = text_manifest(
         root,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         runs,
         samples=4,
     )
@@ -283,12 +281,9 @@ def test_custom_recipes_never_run_unsandboxed(
     team = tmp_path / "submissions" / "t"
     team.mkdir(parents=True)
     (team / "mine.py").write_text("def build(m, o):\n    open('/tmp/pwned-mcv', 'w')\n")
-    manifest = write_manifest(
+    manifest = text_manifest(
         tmp_path,
         tiny_models["text-classification"],
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [
             {
                 "label": "mine",
@@ -312,12 +307,9 @@ def test_custom_recipes_never_run_unsandboxed(
 
 
 def _one_run_manifest(root: Path, model: Path) -> Path:
-    return write_manifest(
+    return text_manifest(
         root,
         model,
-        "text-classification",
-        "sentiment.jsonl",
-        "accuracy",
         [{"label": "Оригинал", "method": "original"}],
         samples=2,
     )
@@ -416,7 +408,8 @@ def test_docker_image_mode_uses_the_images_python(
     sandbox = Docker(tagged, host_python=False)
     work = tmp_path / "work"
     work.mkdir()
-    options = sandbox.options([], work, "cpu", 1, Limits())
+    request = Request(["python3", "-c", "pass"], [], work, "cpu", 1, Limits(memory_bytes=GIB), 30)
+    options = sandbox.options(request)
     assert sandbox.python() == "python3"
     assert options["environment"]["PATH"] == "/opt/venv/bin:/usr/bin"
     assert options["environment"]["PYTHONPATH"] == str(project_packages()[0].parent)
@@ -426,9 +419,10 @@ def test_docker_image_mode_uses_the_images_python(
     assert options["cap_drop"] == ["ALL"]
     assert options["user"] == "65534:65534"
     assert options["device_requests"] is None
-    assert sandbox.options([], work, "cuda", 1, Limits())["device_requests"][0].count == -1
+    assert (options["entrypoint"], options["command"]) == (["python3"], ["-c", "pass"])
+    on_gpu = sandbox.options(dataclasses.replace(request, device="cuda"))
+    assert on_gpu["device_requests"][0].count == -1
     # This image has no Python at all: the init cannot start it, and the outcome says so.
-    request = Request(["python3", "-c", "pass"], [], work, "cpu", 1, Limits(memory_bytes=GIB), 30)
     outcome = sandbox.run(request, lambda line: None)
     assert outcome.returncode not in (0, None)
     assert "python3" in outcome.stderr

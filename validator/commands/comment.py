@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import sys
 import tempfile
@@ -87,7 +86,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.set_defaults(handler=run)
 
 
-def _manifest(raw: bytes, path: str) -> tuple[Manifest, str, list[Finding], Document]:
+def _manifest(raw: bytes, path: str) -> tuple[Manifest, list[Finding], Document]:
     """Validate the PR's manifest bytes; run the static checks on a scratch copy."""
     loaded = parse(raw, path)
     manifest, doc = loaded.manifest, loaded.document
@@ -101,7 +100,7 @@ def _manifest(raw: bytes, path: str) -> tuple[Manifest, str, list[Finding], Docu
         copy.parent.mkdir(parents=True)
         copy.write_bytes(raw)
         static = run_check([copy], PullRequest())
-    return manifest, hashlib.sha256(raw).hexdigest(), static, doc
+    return manifest, static, doc
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,8 +122,8 @@ def run(args: argparse.Namespace) -> int:
         path, raw = str(args.manifest), args.manifest.read_bytes()
     else:
         path, raw = publish.manifest_of(api, pull, record.manifest_path)
-    manifest, sha, static, doc = _manifest(raw, path)
-    report = build(manifest, record, static, config, sha)
+    manifest, static, doc = _manifest(raw, path)
+    report = build(manifest, record, static, config, doc.sha256)
     deadline = config.homework(manifest.homework).deadline
     late = deadline is not None and pull.opened_at is not None and pull.opened_at > deadline
     markdown = render.markdown(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -72,10 +71,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = args.lang or config.course.lang
     manifest, doc = require(load(args.manifest, display_path(args.manifest)), str(args.manifest))
-    sha = hashlib.sha256(args.manifest.read_bytes()).hexdigest()
     record = artifact.load_file(args.verification)  # data from elsewhere: capped, validated
     findings = run_check([args.manifest], PullRequest())
-    report = build(manifest, record, findings, config, sha)
+    report = build(manifest, record, findings, config, doc.sha256)
     if args.out is not None:
         write_outputs(report, args.out, lang)
     if args.format == "json":

@@ -107,7 +107,7 @@ def _bwrap() -> tuple[bool, str]:
     problem = probe()
     if problem is None:
         return True, f"{shutil.which('bwrap')}: a sandbox starts"
-    return False, problem + (" (apt-get install bubblewrap)" if "installed" in problem else "")
+    return False, problem + ("" if shutil.which("bwrap") else " (apt-get install bubblewrap)")
 
 
 def _docker() -> tuple[bool, str]:

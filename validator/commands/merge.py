@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 
-from validator.errors import UserError
 from validator.github import artifact
 from validator.manifest.load import load, require
 from validator.shards import Part, merge
@@ -34,13 +32,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest, _ = require(load(args.manifest), str(args.manifest))
-    try:
-        sha256 = hashlib.sha256(args.manifest.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise UserError(f"{args.manifest}: {exc.strerror or exc}") from None
+    manifest, doc = require(load(args.manifest), str(args.manifest))
     parts = [Part(str(path), artifact.load_file(path)) for path in args.parts]
-    record = merge(manifest, sha256, parts)
+    record = merge(manifest, doc.sha256, parts)
     target = write_record(record, args.out)
     missing = [s for s in record.shards if s.fingerprint is None]
     for shard in missing:

@@ -108,17 +108,18 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def run(args: argparse.Namespace) -> int:
-    manifest, _ = require(load(args.manifest), str(args.manifest))
+    manifest, doc = require(load(args.manifest), str(args.manifest))
     labels = [r.label for r in manifest.runs]
     unknown = [label for label in args.run or [] if label not in labels]
     if unknown:
         raise UserError(f"no run labelled {', '.join(unknown)}; runs: {', '.join(labels)}")
+    selected: list[str] | None = args.run
     shard = None
     if args.shard is not None:
         if args.run:
             raise UserError("--shard and --run do not go together: a shard picks its runs")
         shard = parse_shard(args.shard)
-        args.run = plan(manifest, shard[1])[shard[0] - 1]
+        selected = plan(manifest, shard[1])[shard[0] - 1]
     from runner.execute import Settings, open_sandbox, reproduce
     from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
@@ -135,23 +136,21 @@ def run(args: argparse.Namespace) -> int:
         args.timeout,
         LatencySettings(args.warmup, args.min_iterations, args.min_seconds),
         args.max_samples,
-        auto_sandbox() if args.sandbox == "auto" else args.sandbox,
         Limits(memory_bytes=int(args.memory_limit * GIB), processes=args.pids_limit),
         load_config(args.config).course.custom_recipes,
-        args.docker_image,
-        args.docker_host_python,
     )
+    name = auto_sandbox() if args.sandbox == "auto" else args.sandbox
     try:
-        sandbox = open_sandbox(settings)
+        sandbox = open_sandbox(name, args.docker_image, args.docker_host_python)
     except RunnerError as exc:
         raise UserError(str(exc)) from None
-    progress = Progress(len(labels if args.run is None else args.run))
-    record = reproduce(args.manifest, manifest, args.run, settings, progress, sandbox)
+    progress = Progress(len(labels if selected is None else selected))
+    record = reproduce(args.manifest, manifest, doc.sha256, selected, settings, progress, sandbox)
     if shard is not None:
         part = Shard(
             index=shard[0],
             of=shard[1],
-            runs=list(args.run),
+            runs=list(selected or []),
             fingerprint=record.fingerprint,
             created_at=record.created_at,
         )

@@ -7,7 +7,6 @@ course's deadlines. pandas holds the frame and sorts it; the Markdown is rendere
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import sys
@@ -147,8 +146,9 @@ def _collect_paths(root: Path, config: CourseConfig, paths: list[Path]) -> Colle
     submissions: list[Submission] = []
     skipped: list[str] = []
     for path in paths:
-        manifest = load(path).manifest
-        if manifest is None:
+        loaded = load(path)
+        manifest = loaded.manifest
+        if manifest is None or loaded.document is None:
             skipped.append(f"{path}: not a valid manifest; left out")
             continue
         results = root / "results" / manifest.team / f"hw-{manifest.homework}.json"
@@ -157,8 +157,7 @@ def _collect_paths(root: Path, config: CourseConfig, paths: list[Path]) -> Colle
             skipped.append(f"{results}: not a valid record; the runs show as not reproduced")
         report = None
         if record is not None:
-            sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            report = build(manifest, record, [], config, sha)
+            report = build(manifest, record, [], config, loaded.document.sha256)
         late = _late(record, manifest.homework, config)
         rows += rows_of(manifest, record, report, late)
         publication = record.publication if record else None

@@ -10,6 +10,7 @@ Plain scalars resolve by the YAML 1.2 core schema, which has no `yes`/`no`/`on`/
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class Document:
     value_marks: dict[Loc, Mark] = field(default_factory=dict)
     key_marks: dict[Loc, Mark] = field(default_factory=dict)
     plain_text: dict[Loc, str] = field(default_factory=dict)  # unquoted scalars, as written
+    sha256: str = ""  # of the bytes parsed: what a verification record is tied to
 
     def mark(self, loc: Loc, *, key: bool = False) -> Mark:
         """The mark of `loc`, or of its nearest ancestor that exists."""
@@ -413,7 +415,7 @@ def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> Finding:
 
 def parse_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Finding]]:
     """Parse bytes into a located Document; problems come back as findings, never raised."""
-    doc = Document(path=path, data=None)
+    doc = Document(path=path, data=None, sha256=hashlib.sha256(raw).hexdigest())
     builder = _Builder(doc)
     try:
         text = _decode(path, raw)
