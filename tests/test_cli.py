@@ -103,7 +103,7 @@ def test_github_format_annotates_and_writes_summary(
     assert "100%25" in lines[1]
     markdown = summary.read_text(encoding="utf-8")
     assert markdown.startswith("### mcv check: 1 error(s)") or "2 error(s)" in markdown
-    assert "| ❌ | `submissions/ml_masters/hw-2.yaml:" in markdown
+    assert "| ❌ | submissions/ml_masters/hw-2.yaml:" in markdown
 
 
 def test_teams_file_is_read_from_the_default_place(in_tmp: Path, cli) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from validator.commands import (
     table,
 )
 from validator.errors import UserError
+from validator.escape import log_block
 
 EXIT_USAGE = 2
 EXIT_BUG = 3  # never 1: a crash must not pass for "findings" in a script or workflow
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
     except UserError as exc:
-        print(f"mcv {args.command}: {exc}", file=sys.stderr)
+        print(log_block(f"mcv {args.command}: {exc}"), file=sys.stderr)  # may quote data
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mcv: interrupted", file=sys.stderr)

@@ -83,7 +83,7 @@ def test_odd_labels_are_escaped_and_the_table_keeps_its_shape(tmp_path: Path) ->
     )
     text = markdown(rows, CourseConfig(), "en")
     assert set(cells_per_row(text)) == {10}
-    assert "int8 \\| `dyn\\|amic` \\\\ x" in text
+    assert "int8 \\| \\`dyn\\|amic\\` \\\\ x" in text
 
 
 def test_sorted_by_task_then_quality(tmp_path: Path) -> None:

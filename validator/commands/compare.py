@@ -12,6 +12,7 @@ from validator.compare import render
 from validator.compare.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
+from validator.escape import log_text
 from validator.github import artifact
 from validator.manifest.load import load, require
 from validator.pipeline import display_path, run_check
@@ -89,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render.markdown(report, lang, "compare.png" if args.out else None))
     for run_report in report.runs:
         print(
-            f"{run_report.verdict:>13}  {run_report.label} ({run_report.method})", file=sys.stderr
+            log_text(f"{run_report.verdict:>13}  {run_report.label} ({run_report.method})"),
+            file=sys.stderr,
         )
     print(f"mcv compare: {report.verdict}", file=sys.stderr)
     return 0 if report.verdict == "verified" else 1

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from validator.compare.config import load_config
-from validator.leaderboard.table import collect, escape
+from validator.escape import log_text, md
+from validator.leaderboard.table import collect
 
 FIELDS = ("team", "homework", "verdict", "pull_request", "date", "late")
 
@@ -29,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     _, submissions, skipped = collect(args.root, load_config(args.config))
     for line in skipped:
-        print(f"mcv grades: {line}", file=sys.stderr)
+        print(log_text(f"mcv grades: {line}"), file=sys.stderr)
     ordered = sorted(submissions, key=lambda s: (s.team, s.homework))
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     print("|" + "---|" * len(FIELDS))
     for s in ordered:
         print(
-            f"| {escape(s.team)} | {s.homework} | {s.verdict} | {s.pull_request or '—'} | "
-            f"{s.date or '—'} | {'yes' if s.late else 'no'} |"
+            f"| {md(s.team)} | {s.homework} | {s.verdict} | {md(s.pull_request or '—')} | "
+            f"{md(s.date or '—')} | {'yes' if s.late else 'no'} |"
         )
     return 0

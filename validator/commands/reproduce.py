@@ -13,6 +13,7 @@ from typing import Any
 
 from runner.errors import RunnerError
 from validator.errors import UserError
+from validator.escape import log_text
 from validator.manifest.load import load, require
 from validator.shards import parse_shard, plan
 from validator.verification import Shard, write_record
@@ -157,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
         record = record.model_copy(update={"shards": [part]})
     target = write_record(record, args.out)
     summary(record)
-    print(f"wrote {target}", file=sys.stderr)
+    print(log_text(f"wrote {target}"), file=sys.stderr)
     return 1 if any(r.status == "failed" for r in record.runs) else 0
 
 
@@ -194,27 +195,35 @@ class Progress:
             self.index += 1
             self.started = time.perf_counter()
         elapsed = time.perf_counter() - self.started
-        self.console.print(
-            f"[dim]\\[{self.index}/{self.total}][/dim] [bold]{escape(label)}[/bold] "
-            f"{escape(phase)} [dim]({elapsed:.1f} s)[/dim]"
+        self.console.print(  # label and phase are data (the phase from the sandboxed run)
+            f"[dim]\\[{self.index}/{self.total}][/dim] [bold]{escape(log_text(label))}[/bold] "
+            f"{escape(log_text(phase))} [dim]({elapsed:.1f} s)[/dim]",
+            soft_wrap=True,  # a wrapped line could start with what the data put there
         )
 
 
 def summary(record: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    def cell(text: str) -> str:
+        return escape(log_text(text))
 
     table = Table(title="reproduced", title_justify="left")
     for column in ("run", "method", "status", "size MB", "latency ms (median)", "quality"):
         table.add_column(column)
     for r in record.runs:
         latency = r.cpu or r.gpu
+        quality = (r.error or "-")[:60]
+        if r.quality:
+            quality = f"{r.quality.metric} {r.quality.value:.4f}"
         table.add_row(
-            r.label,
-            r.method,
+            cell(r.label),
+            cell(r.method),
             r.status,
             f"{r.size.size_mb:.2f}" if r.size else "-",
             f"{latency.ms.median:.2f}" if latency else "-",
-            f"{r.quality.metric} {r.quality.value:.4f}" if r.quality else (r.error or "-")[:60],
+            cell(quality),
         )
     Console(stderr=True).print(table)

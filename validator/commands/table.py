@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from validator.compare.config import load_config
+from validator.escape import log_text
 from validator.leaderboard import readme
 from validator.leaderboard.pareto import draw, file_name, groups
 from validator.leaderboard.table import collect, markdown
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     lang = args.lang or config.course.lang
     rows, _, skipped = collect(root, config)
     for line in skipped:
-        print(f"mcv table: {line}", file=sys.stderr)
+        print(log_text(f"mcv table: {line}"), file=sys.stderr)
     folder = root / args.plots
     links = (
         {}

@@ -7,9 +7,9 @@ from typing import Any
 
 from validator.compare.report import Cell, Report, RunReport
 from validator.compare.strings import Lang, t
+from validator.escape import command, md
 from validator.manifest.yaml_loader import Document
 from validator.output import json_v1
-from validator.output.github import escape_data, escape_property
 from validator.verification import VerificationRecord
 
 REPORT_VERSION = 1
@@ -21,6 +21,7 @@ def marker(report: Report) -> str:
 
 
 def metric_name(cell: Cell, report: Report, lang: Lang) -> str:
+    """The metric's name for people, as plain text (the quality metric's name is data)."""
     if cell.metric == "quality":
         return t("metric.quality", lang, metric=report.metric)
     if cell.metric.startswith("quality:"):
@@ -67,29 +68,25 @@ def tolerance_text(cell: Cell, lang: Lang) -> str:
     return f"{judgement.tolerance} ({basis})"
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
 def _run_markdown(run: RunReport, report: Report, lang: Lang) -> list[str]:
-    lines = [f"### {_escape(run.label)} · `{run.method}` · {t('verdict.' + run.verdict, lang)}", ""]
+    lines = [f"### {md(run.label)} · `{run.method}` · {t('verdict.' + run.verdict, lang)}", ""]
     head = ["metric", "reported", "reproduced", "delta", "tolerance", "verdict"]
     lines.append("| " + " | ".join(t(f"column.{h}", lang) for h in head) + " |")
     lines.append("|" + "---|" * len(head))
     for cell in run.cells:
         lines.append(
-            f"| {metric_name(cell, report, lang)} | {_number(cell.reported)} | "
-            f"{_reproduced(cell, lang)} | {_delta(cell)} | "
-            f"{tolerance_text(cell, lang)} | {t('cell.' + cell.verdict, lang)} |"
+            f"| {md(metric_name(cell, report, lang))} | {_number(cell.reported)} | "
+            f"{md(_reproduced(cell, lang))} | {_delta(cell)} | "
+            f"{md(tolerance_text(cell, lang))} | {t('cell.' + cell.verdict, lang)} |"
         )
     todo = []
     for cell in run.cells:
         text = cause_text(cell, lang)
         if text and (cell.verdict != "ok"):
-            todo.append(f"- **{metric_name(cell, report, lang)}**: {_escape(text)}")
+            todo.append(f"- **{md(metric_name(cell, report, lang))}**: {md(text)}")
     todo += [
-        f"- {t('section.static', lang)} `{f.code}`: {_escape(f.message)}"
-        + (f" — {_escape(f.hint)}" if f.hint else "")
+        f"- {t('section.static', lang)} `{f.code}`: {md(f.message)}"
+        + (f" — {md(f.hint)}" if f.hint else "")
         for f in run.findings
     ]
     if todo:
@@ -101,24 +98,24 @@ def _machine(report: Report, lang: Lang) -> list[str]:
     record = report.record
     fp = record.fingerprint
     gpu = (
-        f"{fp.gpu_name} (driver {fp.gpu_driver}, CUDA {fp.cuda})"
+        md(f"{fp.gpu_name} (driver {fp.gpu_driver}, CUDA {fp.cuda})")
         if fp.gpu_name
         else t("machine.none", lang)
     )
-    versions = ", ".join(f"{k} {v}" for k, v in sorted(fp.versions.items()))
-    settings = ", ".join(f"{k} {v}" for k, v in record.settings.items())
-    commit = f", commit `{record.commit[:12]}`" if record.commit else ""
+    versions = md(", ".join(f"{k} {v}" for k, v in sorted(fp.versions.items())))
+    settings = md(", ".join(f"{k} {v}" for k, v in record.settings.items()))
+    commit = f", commit {md(record.commit[:12])}" if record.commit else ""
     return [
         "<details>",
         f"<summary>{t('section.machine', lang)}</summary>",
         "",
-        f"- {t('machine.cpu', lang)}: {fp.cpu_model}, {fp.cores} cores, {fp.threads} "
+        f"- {t('machine.cpu', lang)}: {md(fp.cpu_model)}, {fp.cores} cores, {fp.threads} "
         f"{t('machine.threads', lang)}",
         f"- {t('machine.gpu', lang)}: {gpu}",
         f"- {t('machine.versions', lang)}: {versions}",
         f"- {t('machine.settings', lang)}: {settings}",
-        f"- {t('machine.manifest', lang)}: `{record.manifest_path}`, sha256 "
-        f"`{record.manifest_sha256[:12]}`{commit}; {record.created_at}",
+        f"- {t('machine.manifest', lang)}: {md(record.manifest_path)}, sha256 "
+        f"`{record.manifest_sha256[:12]}`{commit}; {md(record.created_at)}",
         *_shards(record, lang),
         "",
         "</details>",
@@ -135,15 +132,15 @@ def _shards(record: VerificationRecord, lang: Lang) -> list[str]:
         params = {
             "index": str(shard.index),
             "of": str(shard.of),
-            "runs": ", ".join(_escape(label) for label in shard.runs) or "—",
+            "runs": ", ".join(md(label) for label in shard.runs) or "—",
         }
         if shard.fingerprint is None:
             lines.append(f"- {t('machine.shard-missing', lang, **params)}")
             continue
         fp = shard.fingerprint
         lines.append(
-            f"- {t('machine.shard', lang, **params)}: {fp.cpu_model}"
-            + (f", {fp.gpu_name}" if fp.gpu_name else "")
+            f"- {t('machine.shard', lang, **params)}: {md(fp.cpu_model)}"
+            + (f", {md(fp.gpu_name)}" if fp.gpu_name else "")
         )
     return lines
 
@@ -153,7 +150,7 @@ def markdown(
 ) -> str:
     lines = [
         marker(report),
-        f"## {t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}",
+        f"## {t('verdict.' + report.verdict, lang)} · {md(report.team)} HW-{report.homework}",
         "",
         t("headline." + report.verdict, lang),
         "",
@@ -161,9 +158,9 @@ def markdown(
     if report.manifest_changed:
         lines += [f"> {t('cause.manifest-changed', lang)}", ""]
     if late_after:
-        lines += [f"> {t('late', lang, deadline=late_after)}", ""]
+        lines += [f"> {t('late', lang, deadline=md(late_after))}", ""]
     for finding in report.findings:
-        lines.append(f"- {t('section.static', lang)} `{finding.code}`: {_escape(finding.message)}")
+        lines.append(f"- {t('section.static', lang)} `{finding.code}`: {md(finding.message)}")
     if report.findings:
         lines.append("")
     for run in report.runs:
@@ -226,12 +223,17 @@ def workflow_commands(report: Report, doc: Document | None, path: str, lang: Lan
             if cell.verdict not in ("mismatch", "run-failed"):
                 continue
             mark = doc.mark(cell.loc) if doc else None
-            where = f"file={escape_property(path)}"
-            if mark:
-                where += f",line={mark.line},col={mark.col}"
-            title = escape_property(f"mcv compare: {cell.metric} {cell.verdict}")
             body = f"{run.label}: {_number(cell.reported)} vs {_number(cell.reproduced)}. " + (
                 cause_text(cell, lang) or ""
             )
-            out.append(f"::error {where},title={title}::{escape_data(body)}")
+            out.append(
+                command(
+                    "error",
+                    body,
+                    file=path,
+                    line=mark.line if mark else None,
+                    col=mark.col if mark else None,
+                    title=f"mcv compare: {cell.metric} {cell.verdict}",
+                )
+            )
     return out

@@ -8,6 +8,7 @@ from typing import Any
 from validator.compare.render import cause_text
 from validator.compare.report import Report
 from validator.compare.strings import Lang, t
+from validator.escape import one_line
 from validator.manifest.yaml_loader import Document
 
 NAME = "mcv / reproduced metrics"
@@ -49,11 +50,12 @@ def check_run(
                     "start_line": line,
                     "end_line": line,
                     "annotation_level": "failure",
-                    "title": f"{run.label}: {cell.metric} {cell.verdict}"[:255],
-                    "message": (cause_text(cell, lang) or cell.verdict)[:64_000],
+                    # plain text on GitHub's side: one line each, so nothing is laid out
+                    "title": one_line(f"{run.label}: {cell.metric} {cell.verdict}")[:255],
+                    "message": one_line(cause_text(cell, lang) or cell.verdict)[:64_000],
                 }
             )
-    title = f"{t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}"
+    title = one_line(f"{t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}")
     return CheckRun(
         NAME,
         head_sha,
@@ -67,5 +69,7 @@ def check_run(
 
 def status(report: Report, lang: Lang) -> tuple[str, str]:
     """(state, description) for the commit-status fallback; descriptions stop at 140."""
-    description = f"{t('verdict.' + report.verdict, lang)}: {report.team} HW-{report.homework}"
+    description = one_line(
+        f"{t('verdict.' + report.verdict, lang)}: {report.team} HW-{report.homework}"
+    )
     return STATE[report.verdict], description[:140]

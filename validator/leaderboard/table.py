@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from validator.compare.config import CourseConfig
 from validator.compare.report import Report, build, reproduced_size
 from validator.compare.strings import Lang
+from validator.escape import md, md_url
 from validator.manifest.load import load
 from validator.manifest.metrics import METRICS
 from validator.manifest.schema import Manifest
@@ -225,12 +226,6 @@ def frame(rows: list[Row]) -> Any:
     )
 
 
-def escape(text: str) -> str:
-    """Safe in a GFM table cell: pipes escaped, line breaks and control characters flattened."""
-    text = "".join(ch if ch.isprintable() else " " for ch in str(text))
-    return text.replace("\\", "\\\\").replace("|", "\\|").strip()
-
-
 def number(value: float | None) -> str:
     if value is None:
         return "—"
@@ -249,8 +244,9 @@ def cell(row: Row, measure: str, lang: Lang) -> str:
 
 def status(row: Row, lang: Lang) -> str:
     text = WORDS[row.status][lang]
-    if row.link and row.status != "missing":
-        text += f" ([{WORDS['report'][lang]}]({row.link}))"
+    link = md_url(row.link) if row.link else None
+    if link and row.status != "missing":
+        text += f" ([{WORDS['report'][lang]}]({link}))"
     if row.late:
         text += f", {WORDS['late'][lang]}"
     return text
@@ -273,21 +269,21 @@ def markdown(
     for homework, group in table.groupby("homework", sort=True):
         title = config.homework(int(homework)).title
         out += [
-            f"### {WORDS['homework'][lang]}-{homework}" + (f": {escape(title)}" if title else ""),
+            f"### {WORDS['homework'][lang]}-{homework}" + (f": {md(title)}" if title else ""),
             "",
         ]
         for (number_, task), link in sorted((plots or {}).items()):
             if number_ == homework:
-                out.append(f"[{escape(task)}: {WORDS['plot'][lang]}]({link})  ")
+                out.append(f"[{md(task)}: {WORDS['plot'][lang]}]({link})  ")
         if plots and any(k[0] == homework for k in plots):
             out.append("")
         out += [head, rule]
         for row in group["row"]:
             quality = cell(row, "quality", lang)
             cells = [
-                escape(row.team),
-                escape(row.model),
-                escape(row.label),
+                md(row.team),
+                md(row.model),
+                md(row.label),
                 *(cell(row, m, lang) for m in MEASURES),
                 f"{quality} ({row.metric})" if quality != "—" else "—",
                 status(row, lang),

@@ -6,30 +6,21 @@ import os
 from pathlib import Path
 from typing import TextIO
 
+from validator.escape import command as workflow_command
+from validator.escape import md
 from validator.findings import Finding, Summary
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def command(finding: Finding) -> str:
-    props = []
-    if finding.file:
-        props.append(f"file={escape_property(finding.file)}")
-        if finding.line:
-            props += [f"line={finding.line}", f"col={finding.col or 1}"]
-    props.append(f"title={escape_property(f'{finding.code} {finding.rule}')}")
-    body = finding.message + (f"\nfix: {finding.hint}" if finding.hint else "")
-    return f"::{finding.severity.value} {','.join(props)}::{escape_data(body)}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    line = finding.line if finding.file else None
+    return workflow_command(
+        finding.severity.value,
+        finding.message + (f"\nfix: {finding.hint}" if finding.hint else ""),
+        file=finding.file or None,
+        line=line,
+        col=(finding.col or 1) if line else None,
+        title=f"{finding.code} {finding.rule}",
+    )
 
 
 def summary_markdown(findings: list[Finding], summary: Summary) -> str:
@@ -42,10 +33,8 @@ def summary_markdown(findings: list[Finding], summary: Summary) -> str:
     rows = ["| | where | code | problem | fix |", "|---|---|---|---|---|"]
     for f in findings:
         mark = "❌" if f.severity.value == "error" else "⚠️"
-        where = f"`{f.file}:{f.line}`" if f.file and f.line else (f"`{f.file}`" if f.file else "PR")
-        rows.append(
-            f"| {mark} | {_cell(where)} | {f.code} | {_cell(f.message)} | {_cell(f.hint)} |"
-        )
+        where = f"{f.file}:{f.line}" if f.file and f.line else (f.file or "PR")
+        rows.append(f"| {mark} | {md(where)} | {f.code} | {md(f.message)} | {md(f.hint)} |")
     return head + "\n".join(rows) + "\n"
 
 

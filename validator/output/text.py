@@ -6,6 +6,7 @@ import os
 from itertools import groupby
 from typing import TextIO
 
+from validator.escape import log_text
 from validator.findings import Finding, Summary
 
 _RESET = "\033[0m"
@@ -31,18 +32,17 @@ def render(findings: list[Finding], summary: Summary, stream: TextIO) -> None:
         return f"{_STYLE[style]}{text}{_RESET}" if colour else text
 
     for file, group in groupby(findings, key=lambda f: f.file or ""):
-        stream.write(paint("file", file or "pull request") + "\n")
+        stream.write(paint("file", log_text(file or "pull request")) + "\n")
         for finding in group:
             where = f"{finding.line}:{finding.col}" if finding.line else "-"
             severity = finding.severity.value
             stream.write(
                 f"  {where:>7}  {paint(severity, f'{severity:<7}')}  "
-                f"{paint('dim', finding.code)}  {finding.message}\n"
+                f"{paint('dim', finding.code)}  {log_text(finding.message)}\n"
             )
             if finding.hint:
-                stream.write(
-                    f"  {'':>7}  {'':<7}  {'':<6}  {paint('dim', 'fix: ' + finding.hint)}\n"
-                )
+                hint = paint("dim", "fix: " + log_text(finding.hint))
+                stream.write(f"  {'':>7}  {'':<7}  {'':<6}  {hint}\n")
         stream.write("\n")
     checked = f"{len(summary.files)} file{'s' if len(summary.files) != 1 else ''}"
     if summary.errors or summary.warnings:
