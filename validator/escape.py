@@ -14,6 +14,9 @@ dataset or a pull request goes through one of them where it is written out:
   and the legacy `##[command]` form anywhere in a line (actions/runner#4692), so data
   never starts a line with `::` and never carries `##[`. `log_block` guards a whole
   message we print, keeping our own line breaks.
+
+`plot_text` is the third medium's: a matplotlib label, where `$...$` is mathtext and a
+malformed formula stops the drawing.
 """
 
 from __future__ import annotations
@@ -60,6 +63,11 @@ def md_url(url: str) -> str | None:
     if not re.fullmatch(r"https://[^\s<>()|\\`\"']+", url):
         return None
     return url
+
+
+def plot_text(text: object) -> str:
+    """A label drawn by matplotlib: one line, and `$` literal (two would start mathtext)."""
+    return one_line(text).replace("$", "\\$")
 
 
 def _visible(ch: str) -> str:

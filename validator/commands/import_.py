@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from validator.errors import UserError
+from validator.escape import log_text
 from validator.importer.drafts import drafts
 from validator.importer.records import ImportResult, import_markdown
 
@@ -71,9 +72,9 @@ def read_markdown(path: Path) -> str:
 
 def report(path: Path, result: ImportResult) -> None:
     for item in sorted(result.skipped, key=lambda p: p.line):
-        print(f"{path}:{item.line}: skipped {item.message}", file=sys.stderr)
+        print(log_text(f"{path}:{item.line}: skipped {item.message}"), file=sys.stderr)
     for item in sorted(result.problems, key=lambda p: p.line):
-        print(f"{path}:{item.line}: cannot read {item.message}", file=sys.stderr)
+        print(log_text(f"{path}:{item.line}: cannot read {item.message}"), file=sys.stderr)
 
 
 def write_drafts(args: argparse.Namespace, result: ImportResult) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from validator.compare.config import load_config
 from validator.errors import UserError
+from validator.escape import log_text
 from validator.manifest.load import load, require
 from validator.shards import count, plan
 
@@ -42,5 +43,5 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps([f"{k}/{of}" for k in range(1, of + 1)]))
     if args.explain:
         for k, labels in enumerate(plan(manifest, of), start=1):
-            print(f"{k}/{of}: {', '.join(labels)}", file=sys.stderr)
+            print(log_text(f"{k}/{of}: {', '.join(labels)}"), file=sys.stderr)
     return 0

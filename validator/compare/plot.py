@@ -6,6 +6,7 @@ from pathlib import Path
 
 from validator.compare.report import Report
 from validator.compare.strings import Lang, t
+from validator.escape import plot_text
 
 _COLOURS = {
     "ok": "#2e7d32",
@@ -49,13 +50,15 @@ def draw(report: Report, target: Path, lang: Lang) -> Path | None:
         axis.plot([low - pad, high + pad], [low - pad, high + pad], color="#bbbbbb", lw=1)
         for x, y, verdict, label in points:
             axis.scatter([x], [y], color=_COLOURS[verdict], zorder=3)
-            axis.annotate(label, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+            axis.annotate(
+                plot_text(label), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points"
+            )
         if metric in _LOG and low > 0 and high / low > 10:  # log only across decades
             axis.set_xscale("log")
             axis.set_yscale("log")
             for side in (axis.xaxis, axis.yaxis):
                 side.set_minor_formatter(NullFormatter())  # minor labels collide on short ranges
-        axis.set_title(title(metric, report.metric, lang))
+        axis.set_title(plot_text(title(metric, report.metric, lang)))
         axis.set_xlabel(t("column.reproduced", lang))
         axis.set_ylabel(t("column.reported", lang))
     figure.tight_layout()

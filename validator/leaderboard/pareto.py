@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from validator.escape import plot_text
 from validator.leaderboard.table import Row
 from validator.manifest.metrics import METRICS
 
@@ -81,7 +82,7 @@ def draw(rows: list[Row], folder: Path) -> dict[tuple[int, str], Path]:
         for index in labelled if len(labelled) <= 30 else []:  # labels only where legible
             row, (x, y) = members[index], points[index]
             axis.annotate(
-                f"{row.team}: {row.label}",
+                plot_text(f"{row.team}: {row.label}"),
                 (x, y),
                 fontsize=7,
                 xytext=(3, 3),
