@@ -7,15 +7,20 @@ torch, can check a record it downloaded against this schema.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
+from validator.errors import UserError
 from validator.manifest.base import StrictModel
+from validator.schema_errors import summary
 
 RECORD_VERSION = 1
+RECORD_NAME = "verification.json"
+MAX_RECORD = 16 * 2**20  # a record of hundreds of runs is well under 1 MiB
 RunStatus = Literal["ok", "failed", "unsupported"]
 
 
@@ -145,14 +150,49 @@ class VerificationRecord(StrictModel):
         return next((s for s in self.shards if label in s.runs), None)
 
 
-def write_record(record: VerificationRecord, out_dir: Path) -> Path:
-    """Atomically: a reader never sees half a record."""
+class RecordError(UserError):
+    """A record that cannot be read or is not a valid record; the message says which and why."""
+
+
+def parse_record(raw: bytes, name: str = RECORD_NAME) -> VerificationRecord:
+    """A record from its bytes, size-capped and validated as data."""
+    if len(raw) > MAX_RECORD:
+        raise RecordError(f"{name} is larger than {MAX_RECORD // 2**20} MiB")
+    try:
+        return VerificationRecord.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RecordError(f"{name} is not a valid verification record: {summary(exc)}") from None
+
+
+def read_record(path: Path) -> VerificationRecord:
+    """The record in `path`, read no further than the cap; RecordError when it is not one."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_RECORD + 1)
+    except OSError as exc:
+        raise RecordError(f"{path}: {exc.strerror or exc}") from None
+    return parse_record(raw, str(path))
+
+
+def write_record(record: VerificationRecord, out_dir: Path, name: str = RECORD_NAME) -> Path:
+    """Atomically: a reader sees the old record or the new one, never half of either."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / "verification.json"
+    target = out_dir / name
+    text = json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
     with tempfile.NamedTemporaryFile(
-        "w", dir=out_dir, delete=False, suffix=".tmp", encoding="utf-8"
+        "w", dir=out_dir, prefix=f".{name}.", suffix=".tmp", delete=False, encoding="utf-8"
     ) as handle:
-        json.dump(record.model_dump(mode="json"), handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-    Path(handle.name).replace(target)
+        temporary = Path(handle.name)
+        try:
+            handle.write(text)
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
+    try:
+        os.chmod(temporary, 0o644)  # as a plain write would leave it; git and artifacts keep it
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return target

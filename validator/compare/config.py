@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError
 
 from validator.errors import UserError
 from validator.manifest.base import StrictModel
+from validator.schema_errors import summary
 
 DEFAULT_PATH = Path(".github/mcv.toml")
 
@@ -89,7 +90,4 @@ def load_config(path: Path | None) -> CourseConfig:
     try:
         return CourseConfig.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise UserError(f"{target}: {problems}") from None
+        raise UserError(f"{target}: {summary(exc, limit=10)}") from None

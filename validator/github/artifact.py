@@ -13,13 +13,18 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from pydantic import ValidationError
-
 from validator.errors import UserError
-from validator.verification import VerificationRecord
+from validator.verification import (
+    MAX_RECORD,
+    RECORD_NAME,
+    RecordError,
+    VerificationRecord,
+    parse_record,
+    read_record,
+)
 
-RECORD = "verification.json"
-MAX_FILE = 16 * 2**20
+RECORD = RECORD_NAME
+MAX_FILE = MAX_RECORD
 MAX_TOTAL = 48 * 2**20
 MAX_FILES = 64
 
@@ -91,26 +96,16 @@ def _from_folder(folder: Path) -> bytes:
 def load_file(path: Path) -> VerificationRecord:
     """A bare verification.json, held to the same size cap and schema."""
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE + 1)
-    except OSError as exc:
-        raise ArtifactError(f"{path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE:
-        raise ArtifactError(f"{path} is larger than {MAX_FILE // 2**20} MiB")
-    return _validated(raw, str(path))
+        return read_record(path)
+    except RecordError as exc:
+        raise ArtifactError(str(exc)) from None
 
 
 def _validated(raw: bytes, name: str = RECORD) -> VerificationRecord:
     try:
-        return VerificationRecord.model_validate_json(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the document"
-        raise ArtifactError(
-            f"{name} is not a valid verification record "
-            f"({exc.error_count()} problem(s); first: {where}: "
-            f"{first['msg']})"
-        ) from None
+        return parse_record(raw, name)
+    except RecordError as exc:
+        raise ArtifactError(str(exc)) from None
 
 
 def load(path: Path) -> VerificationRecord:
@@ -121,6 +116,4 @@ def load(path: Path) -> VerificationRecord:
         raise ArtifactError(f"{path}: not a zip archive") from None
     except OSError as exc:
         raise ArtifactError(f"{path}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE:
-        raise ArtifactError(f"{RECORD} is larger than {MAX_FILE // 2**20} MiB")
-    return _validated(raw)
+    return _validated(raw)  # the size cap is the record reader's

@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from validator.errors import UserError
+from validator.schema_errors import summary
 
 
 class _Loose(BaseModel):
@@ -51,5 +52,7 @@ class Event(_Loose):
 def read(path: Path) -> Event:
     try:
         return Event.model_validate(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, ValueError, ValidationError) as exc:
+    except ValidationError as exc:  # before ValueError, which it is
+        raise UserError(f"event {path}: not the event expected: {summary(exc)}") from None
+    except (OSError, ValueError) as exc:
         raise UserError(f"event {path}: cannot read it: {str(exc).splitlines()[0]}") from None

@@ -8,7 +8,6 @@ nothing: the record it was given is untouched and its path is printed.
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import subprocess
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from validator import verification
 from validator.errors import UserError
 from validator.verification import VerificationRecord
 
@@ -72,13 +72,9 @@ def results_path(record: VerificationRecord) -> Path:
 
 
 def write_record(repo: Path, record: VerificationRecord) -> Path:
+    """results/<team>/hw-<N>.json, written atomically by the one record writer."""
     target = repo / results_path(record)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(
-        json.dumps(record.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n",
-        encoding="utf-8",
-    )
-    return target
+    return verification.write_record(record, target.parent, target.name)
 
 
 def publish(

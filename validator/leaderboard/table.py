@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from validator.compare.config import CourseConfig
 from validator.compare.report import Report, build, reproduced_size
 from validator.compare.strings import Lang
@@ -25,10 +23,9 @@ from validator.escape import md, md_url
 from validator.manifest.load import load
 from validator.manifest.metrics import METRICS
 from validator.manifest.schema import Manifest
-from validator.verification import VerificationRecord
+from validator.verification import RecordError, VerificationRecord, read_record
 
 MEASURES = ("size_mb", "cpu_ms", "gpu_ms", "ram_mb", "vram_mb")
-MAX_RECORD = 16 * 2**20
 
 COLUMNS: dict[str, dict[str, str]] = {
     "team": {"ru": "Команда", "en": "Team"},
@@ -86,11 +83,12 @@ class Row:
 
 
 def load_record(path: Path) -> VerificationRecord | None:
-    if not path.is_file() or path.stat().st_size > MAX_RECORD:
+    """The committed record, or None where there is none or it is not a valid one."""
+    if not path.is_file():
         return None
     try:
-        return VerificationRecord.model_validate_json(path.read_bytes())
-    except ValidationError:
+        return read_record(path)
+    except RecordError:
         return None
 
 

@@ -2,13 +2,15 @@
 
 Pydantic collects all errors in one pass; each is turned into a finding whose message
 says what is wrong in the manifest's own words (a path like `runs[1].params.amount`)
-and whose hint says how to fix it, down to the close-match key or method name.
+and whose hint says how to fix it, down to the close-match key or method name. The plain
+words come from `validator.schema_errors`, shared with records, events and the config.
 """
 
 from __future__ import annotations
 
 import difflib
 import types
+from collections.abc import Callable
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -17,10 +19,10 @@ from pydantic_core import ErrorDetails
 from validator.findings import Finding, Loc, Severity, format_loc
 from validator.manifest.schema import RUN_TYPE_BY_METHOD
 from validator.manifest.yaml_loader import Document, child
+from validator.schema_errors import SCHEMA_CODE, describe
 
 M = TypeVar("M", bound=BaseModel)
 
-SCHEMA_CODE = "MCV101"
 YAML_TYPE_CODE = "MCV102"
 _STRING_ERRORS = {"string_type"}
 _TYPE_WORDS = {bool: "a boolean", int: "a number", float: "a number", type(None): "empty"}
@@ -47,58 +49,78 @@ def clean_loc(doc: Document, loc: tuple[Any, ...]) -> Loc:
 
 
 def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Finding:
+    """The plain-words finding of `schema_errors`, with what only a manifest knows added."""
     loc = clean_loc(doc, err["loc"])
     kind = err["type"]
-    where = format_loc(loc) or "the document"
-    code, message, hint = SCHEMA_CODE, f"{where}: {err['msg']}", ""
-    mark = doc.mark(loc)
+    message, hint = describe(err, loc)
+    code, mark = SCHEMA_CODE, doc.mark(loc)
+    refine = _REFINE.get(kind)
+    if refine is not None:
+        message, hint = refine(doc, model, err, loc, message, hint)
     if kind == "extra_forbidden":
-        key = str(loc[-1]) if loc else ""
-        parent = format_loc(loc[:-1]) or "the top level"
-        allowed = fields_at(model, loc[:-1], doc)
-        close = difflib.get_close_matches(key, allowed, n=1)
-        message = f"unknown key `{key}` in {parent}"
-        hint = (f"did you mean `{close[0]}`? " if close else "") + (
-            f"allowed here: {', '.join(allowed)}" if allowed else "remove it"
-        )
         mark = doc.mark(loc, key=True)
-    elif kind == "missing":
-        key = str(loc[-1]) if loc else ""
-        message = f"`{key}` is required in {format_loc(loc[:-1]) or 'the top level'}"
-        hint = f"add `{key}:`; `mcv schema` shows what it takes"
     elif kind == "union_tag_invalid":
-        tag = str(err.get("ctx", {}).get("tag", ""))
-        close = difflib.get_close_matches(tag, list(RUN_TYPE_BY_METHOD), n=1)
-        message = f"{where}.method: unknown method `{tag}`"
-        hint = (f"did you mean `{close[0]}`? " if close else "") + (
-            f"methods: {', '.join(RUN_TYPE_BY_METHOD)}"
-        )
         mark = doc.mark((*loc, "method"))
-    elif kind == "union_tag_not_found":
-        message = f"{where} has no `method`"
-        hint = f"add `method:` with one of: {', '.join(RUN_TYPE_BY_METHOD)}"
     elif kind in _STRING_ERRORS and loc in doc.plain_text:
         raw = doc.plain_text[loc]
         read_as = _TYPE_WORDS.get(type(err["input"]), "not text")
         code, kind = YAML_TYPE_CODE, "yaml-type-trap"
-        message = f"{where}: YAML read `{raw}` as {read_as} ({err['input']!r}), not as text"
+        message = (
+            f"{format_loc(loc)}: YAML read `{raw}` as {read_as} ({err['input']!r}), not as text"
+        )
         hint = f'put it in quotes: `{loc[-1]}: "{raw}"`'
-    elif kind == "literal_error":
-        hint = f"use one of: {err.get('ctx', {}).get('expected', '')}"
-    elif kind == "string_pattern_mismatch" and loc[-1:] == ("team",):
-        hint = "a team name is lower-case letters, digits, `_` and `-` (e.g. `ml_masters`)"
-    elif kind in {"float_type", "int_type", "float_parsing", "int_parsing"}:
-        hint = "write a plain number without units (sizes in MB, times in ms)"
-    elif kind == "finite_number":
-        hint = "write a finite number; leave the key out if it was not measured"
-    elif kind in {"model_type", "dict_type", "model_attributes_type"}:
-        hint = "this should be a mapping of `key: value` lines; see submissions/example_team/"
-    elif kind == "list_type":
-        hint = "this should be a list: one `- ` item per entry"
-    elif kind == "bool_type":
-        hint = "write `true` or `false`"
     rule = kind if kind == "yaml-type-trap" else f"schema/{kind}"
     return Finding(code, rule, Severity.ERROR, message, hint, doc.path, loc, mark.line, mark.col)
+
+
+Refine = Callable[[Document, type[BaseModel], ErrorDetails, Loc, str, str], tuple[str, str]]
+
+
+def _unknown_key(
+    doc: Document, model: type[BaseModel], err: ErrorDetails, loc: Loc, message: str, hint: str
+) -> tuple[str, str]:
+    key = str(loc[-1]) if loc else ""
+    allowed = fields_at(model, loc[:-1], doc)
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return message, (f"did you mean `{close[0]}`? " if close else "") + (
+        f"allowed here: {', '.join(allowed)}" if allowed else "remove it"
+    )
+
+
+def _unknown_method(
+    doc: Document, model: type[BaseModel], err: ErrorDetails, loc: Loc, message: str, hint: str
+) -> tuple[str, str]:
+    tag = str(err.get("ctx", {}).get("tag", ""))
+    close = difflib.get_close_matches(tag, list(RUN_TYPE_BY_METHOD), n=1)
+    where = format_loc(loc) or "the document"
+    return f"{where}.method: unknown method `{tag}`", (
+        f"did you mean `{close[0]}`? " if close else ""
+    ) + f"methods: {', '.join(RUN_TYPE_BY_METHOD)}"
+
+
+def _no_method(
+    doc: Document, model: type[BaseModel], err: ErrorDetails, loc: Loc, message: str, hint: str
+) -> tuple[str, str]:
+    where = format_loc(loc) or "the document"
+    return f"{where} has no `method`", f"add `method:` with one of: {', '.join(RUN_TYPE_BY_METHOD)}"
+
+
+def _pattern(
+    doc: Document, model: type[BaseModel], err: ErrorDetails, loc: Loc, message: str, hint: str
+) -> tuple[str, str]:
+    if loc[-1:] == ("team",):
+        hint = "a team name is lower-case letters, digits, `_` and `-` (e.g. `ml_masters`)"
+    elif loc[-1:] == ("label",):
+        hint = "a label is one line of at most 80 characters"
+    return message, hint
+
+
+_REFINE: dict[str, Refine] = {
+    "extra_forbidden": _unknown_key,
+    "union_tag_invalid": _unknown_method,
+    "union_tag_not_found": _no_method,
+    "string_pattern_mismatch": _pattern,
+}
 
 
 def _unwrap(annotation: Any) -> list[Any]:
