@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -9,7 +10,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from validator.escape import command, log_block, log_data, log_text, md, md_url, one_line
+from validator.escape import (
+    command,
+    log_block,
+    log_data,
+    log_json,
+    log_text,
+    md,
+    md_url,
+    one_line,
+)
 
 # Everything a hostile team has used or could: line breaks of every kind, HTML, our
 # markers, mentions, table pipes, code, links, math, workflow commands old and new.
@@ -210,3 +220,12 @@ def test_a_command_is_one_line_and_gives_back_the_message(text: str) -> None:
     if plain == text and "##[" not in text and "\u202e" not in text:
         assert unescape_data(data) == text
     assert LEGACY.search(log_data(text)) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(hostile, hostile | st.lists(hostile, max_size=3), max_size=4))
+def test_json_text_keeps_its_value_and_carries_no_legacy_command(data: dict[str, object]) -> None:
+    text = log_json(json.dumps(data, indent=2, ensure_ascii=False))
+    assert json.loads(text) == data
+    assert "##[" not in text
+    assert not [line for line in text.split("\n") if line.lstrip().startswith("::")]

@@ -236,7 +236,9 @@ def test_mcv_check_github_format_and_summary(
         "ml_masters HW-2",
     ]
     code, out, _ = cli(*args, "--format", "json")
+    assert_log_safe(out, 0)
     findings = json.loads(out)["findings"]
+    assert any("##[error]" in f["message"] for f in findings)  # the value is unchanged
     assert code == 1
     assert any("@team" in f["message"] for f in findings)
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(in_tmp / "summary.md"))

@@ -117,6 +117,11 @@ def log_property(text: object) -> str:
     return log_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def log_json(text: str) -> str:
+    """JSON text without `##[`: inside a string it is written `##\\u005b`, the same value."""
+    return text.replace(_LEGACY_COMMAND, "##\\u005b")
+
+
 def command(name: str, message: object, **properties: object) -> str:
     """`::name k=v,...::message`, every value escaped; properties that are None are left out."""
     props = ",".join(f"{k}={log_property(v)}" for k, v in properties.items() if v is not None)

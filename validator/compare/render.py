@@ -7,7 +7,7 @@ from typing import Any
 
 from validator.compare.report import Cell, Report, RunReport
 from validator.compare.strings import Lang, t
-from validator.escape import command, md
+from validator.escape import command, log_json, md
 from validator.manifest.yaml_loader import Document
 from validator.output import json_v1
 from validator.verification import VerificationRecord
@@ -212,7 +212,7 @@ def as_json(report: Report, lang: Lang) -> dict[str, Any]:
 
 
 def json_text(report: Report, lang: Lang) -> str:
-    return json.dumps(as_json(report, lang), indent=2, ensure_ascii=False) + "\n"
+    return log_json(json.dumps(as_json(report, lang), indent=2, ensure_ascii=False)) + "\n"
 
 
 def workflow_commands(report: Report, doc: Document | None, path: str, lang: Lang) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from validator.escape import log_json
 from validator.findings import Finding, Summary
 
 VERSION = 1
@@ -35,5 +36,4 @@ def render(findings: list[Finding], summary: Summary, stream: TextIO) -> None:
             "files": sorted(summary.files),
         },
     }
-    json.dump(document, stream, indent=2, ensure_ascii=False)
-    stream.write("\n")
+    stream.write(log_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
