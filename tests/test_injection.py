@@ -286,3 +286,20 @@ def test_only_our_labels_move() -> None:
     add, remove = labels.changes(current, "discrepancies")
     assert add == ["mcv:discrepancy"]
     assert remove == ["mcv:verified"]
+
+
+def test_an_internal_error_quoting_data_starts_no_command(
+    tmp_path: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from validator.commands import table
+
+    def broken(args: Any) -> int:
+        raise RuntimeError(COLUMN)  # a bug whose message quotes a column name as it is
+
+    monkeypatch.setattr(table, "collect", lambda *a: broken(a))
+    (tmp_path / "README.md").write_text(f"{START}\n{END}\n")
+    code, _, err = cli("table", str(tmp_path / "README.md"))
+    assert code == 3
+    assert "Traceback" in err
+    assert "internal error" in err
+    assert_log_safe(err, 0)

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 1
     except Exception:  # a bug in mcv, not the user's input: keep the trace, exit apart
-        traceback.print_exc()
+        print(log_block(traceback.format_exc().rstrip("\n")), file=sys.stderr)  # may quote data
         print(
             f"mcv {args.command}: internal error; please report it with the trace above",
             file=sys.stderr,
