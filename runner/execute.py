@@ -195,7 +195,7 @@ def run_in_sandbox(
         return failed(job, "failed", str(exc), started)
     if outcome.returncode is None:
         return failed(job, "failed", f"timed out after {settings.timeout_s:g} s", started)
-    if not result:
+    if outcome.reason or not result:  # a cap the backend saw hit fails the run, whatever it said
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = outcome.reason or _exit_reason(outcome.returncode)
         return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)

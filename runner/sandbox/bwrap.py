@@ -1,14 +1,16 @@
-"""The bubblewrap backend: no network, private PID/IPC/UTS, a read-only view of what the
-run needs, one writable scratch folder, an allow-listed environment, uid 65534 inside,
-resource limits, and a wall-clock timeout enforced from outside."""
+"""The bubblewrap backend: no network, private PID/IPC/UTS and /proc, a read-only view of
+what the run needs (the system folders, an allow-list of /etc, the interpreter, the
+request's folders), a size-capped tmpfs as the one writable folder, an allow-listed
+environment for the whole tree (bubblewrap's own init included), uid 65534 inside, one
+cgroup capping the whole tree's memory and processes, and a wall-clock timeout enforced
+from outside."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +21,18 @@ from runner.sandbox.base import (
     SYSTEM,
     Outcome,
     Request,
+    ScratchWatch,
+    check_binds,
     environment,
+    etc_files,
     interpreter_paths,
     project_packages,
+    synthetic_etc,
 )
-from runner.sandbox.limits import PidsCgroup, apply_rlimits, cgroup_root
+from runner.sandbox.cgroup import Place, RunCgroup, find_place
+from runner.sandbox.limits import GIB, Limits, apply_rlimits
+
+TMP_BYTES = 2 * GIB + (1 << 20)  # /tmp inside; not the scratch's size, so they never mix
 
 
 def executable() -> str:
@@ -37,25 +46,44 @@ def executable() -> str:
 
 
 def probe() -> str | None:
-    """None if a bwrap sandbox starts here; else why not, in a few words."""
+    """None if a bwrap sandbox starts here, in a cgroup of its own; else why not."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed"
-    if os.geteuid() == 0 and cgroup_root() is None:
-        return "no process limit is possible here"
+    place = find_place()
+    if isinstance(place, str):
+        return place
     true = shutil.which("true") or "/bin/true"
-    cmd = [*command([], None, "cpu", {}), true]
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap did not start: {exc}"
+        cgroup = RunCgroup(place, Limits())
+    except OSError as exc:
+        return f"cannot create a cgroup in {place.folders[0]}: {exc.strerror}"
+    try:
+        done = subprocess.run(  # noqa: S603
+            [*command([], None, "cpu", Limits(), {}), true],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env=environment(Path("/tmp"), Path("/tmp"), 1),  # noqa: S108 - inside
+            preexec_fn=cgroup.join,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap did not start in its cgroup: {exc}"
+    finally:
+        cgroup.remove()
     if done.returncode != 0:
         return f"bubblewrap cannot start here: {done.stderr.strip()[:200]}"
     return None
 
 
 def command(
-    read_only: list[Path], scratch: Path | None, device: str, env: dict[str, str]
+    read_only: list[Path],
+    scratch: Path | None,
+    device: str,
+    limits: Limits,
+    files: dict[str, Path],
 ) -> list[str]:
+    """bwrap's argv up to the command; `files` maps a path inside to a file outside."""
     cmd = [
         executable(),
         "--unshare-all",
@@ -72,27 +100,29 @@ def command(
         "/proc",
         "--dev",
         "/dev",
+        "--size",
+        str(TMP_BYTES),
         "--tmpfs",
         "/tmp",  # noqa: S108 - the sandbox's own private tmpfs
-        "--clearenv",
     ]
-    for system in SYSTEM:
+    for system in [*SYSTEM, *map(str, etc_files())]:
         if Path(system).exists():
             cmd += ["--ro-bind", system, system]
+    for inside, outside in sorted(files.items()):
+        cmd += ["--ro-bind", str(outside), inside]
     for path in [*interpreter_paths(), *project_packages(), *read_only]:
         cmd += ["--ro-bind", str(path), str(path)]
     if scratch is not None:
-        cmd += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+        size = ["--size", str(limits.scratch_bytes)]
+        cmd += [*size, "--tmpfs", str(scratch), "--chdir", str(scratch)]
     if device == "cuda":
         for node in sorted(Path("/dev").glob("nvidia*")):
             cmd += ["--dev-bind", str(node), str(node)]
-    for key, value in sorted(env.items()):
-        cmd += ["--setenv", key, value]
     return cmd
 
 
 class Bwrap:
-    """The backend object `mcv reproduce` holds; made only where bubblewrap exists."""
+    """The backend object `mcv reproduce` holds; made only where bubblewrap starts."""
 
     name = "bwrap"
 
@@ -102,53 +132,86 @@ class Bwrap:
         problem = probe()
         if problem is not None:
             raise RunnerError(f"--sandbox bwrap: {problem}; nothing was run unsandboxed")
+        place = find_place()
+        assert isinstance(place, Place)  # noqa: S101 - probe() just found it
+        self.place = place
 
     def python(self) -> str:
         return sys.executable
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
-        limits, scratch = request.limits, request.scratch
-        cgroup = PidsCgroup(limits.processes)
+        check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
+        scratch = request.scratch
+        # The whole tree starts from the allow-list: bwrap and its init get it as their
+        # environment (what /proc/1/environ inside shows), and pass it on unchanged.
         env = environment(scratch, scratch, request.threads)
-        cmd = [*command(request.read_only, scratch, request.device, env), *request.argv]
-
-        def prepare() -> None:  # in the child, before exec
-            cgroup.join()
-            apply_rlimits(limits)
-
-        lines: list[str] = []
-        try:
-            process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
-                cmd,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=prepare,
-                start_new_session=True,
-            )
-            stderr: list[str] = []
-            drain = threading.Thread(
-                target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
-            )
-            drain.start()
-
-            def pump() -> None:
-                for line in process.stdout or []:
-                    lines.append(line.rstrip("\n"))
-                    on_line(lines[-1])
-
-            reader = threading.Thread(target=pump)
-            reader.start()
+        with tempfile.TemporaryDirectory(prefix="mcv-etc-") as etc:
+            files = synthetic_etc(Path(etc), scratch)
+            cmd = [
+                *command(request.read_only, scratch, request.device, request.limits, files),
+                *request.argv,
+            ]
+            cgroup = RunCgroup(self.place, request.limits)
             try:
-                process.wait(timeout=request.timeout_s)
-                code: int | None = process.returncode
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                code = None
-            reader.join(timeout=10)
-            drain.join(timeout=10)
-            return Outcome(code, lines, "".join(stderr))
-        finally:
-            cgroup.remove()
+                return _watched(cmd, env, cgroup, request, on_line)
+            finally:
+                cgroup.remove()
+
+
+def _watched(
+    cmd: list[str],
+    env: dict[str, str],
+    cgroup: RunCgroup,
+    request: Request,
+    on_line: Callable[[str], None],
+) -> Outcome:
+    limits = request.limits
+
+    def prepare() -> None:  # in the child, before exec
+        cgroup.join()
+        apply_rlimits(limits)
+
+    process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=prepare,
+        start_new_session=True,
+    )
+    watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
+    lines: list[str] = []
+    stderr: list[str] = []
+    drain = threading.Thread(
+        target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
+    )
+    drain.start()
+
+    def pump() -> None:
+        for line in process.stdout or []:
+            lines.append(line.rstrip("\n"))
+            on_line(lines[-1])
+
+    reader = threading.Thread(target=pump)
+    reader.start()
+    code: int | None
+    try:
+        code = process.wait(timeout=request.timeout_s)
+    except subprocess.TimeoutExpired:
+        cgroup.kill()
+        process.wait()
+        code = None
+    cgroup.kill()  # what the run left behind: a daemon, a grandchild in its own session
+    reader.join(timeout=10)
+    drain.join(timeout=10)
+    reason = None
+    if cgroup.oom_kills():
+        reason = (
+            f"out of memory: the run's processes together reached its "
+            f"{limits.memory_bytes / GIB:g} GiB memory cap (mcv reproduce --memory-limit)"
+        )
+    if watch.full():
+        reason = watch.reason()
+    return Outcome(code, lines, "".join(stderr), reason)
