@@ -44,21 +44,6 @@ class Settings:
     allow_custom: bool = False
 
 
-def open_sandbox(name: str, docker_image: str, docker_host_python: bool) -> Backend | None:
-    """The requested backend, or RunnerError saying why it cannot start: never a fallback."""
-    if name == "bwrap":
-        from runner.sandbox.bwrap import Bwrap
-
-        return Bwrap()
-    if name == "docker":
-        from runner.sandbox.container import Docker
-
-        return Docker(docker_image, docker_host_python)
-    if name != "none":
-        raise RunnerError(f"unknown sandbox {name!r}: none, bwrap or docker")
-    return None
-
-
 def default_threads() -> int:
     """Fewer threads than cores; one on a two-core box, where two are badly noisy."""
     cores = os.cpu_count() or 1
@@ -212,7 +197,8 @@ def reproduce(
     sandbox: Backend | None,
 ) -> VerificationRecord:
     """Every selected run (all when `labels` is None), one after another; each inside
-    `sandbox` (from `open_sandbox`), or unsandboxed in a spawned process when it is None."""
+    `sandbox` (from `runner.sandbox.registry.open_sandbox`), or unsandboxed in a spawned
+    process when it is None."""
     threads = settings.threads or default_threads()
     indices = [i for i, run in enumerate(manifest.runs) if labels is None or run.label in labels]
     records = []

@@ -8,6 +8,7 @@ import pwd
 import stat
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -87,8 +88,16 @@ def project_packages() -> list[Path]:
 
 
 def interpreter_paths() -> list[Path]:
-    """The interpreter and its packages, where the run uses the runner's own Python."""
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+    """The interpreter and its packages, where the run uses the runner's own Python: its
+    prefixes, and any site folder on sys.path outside them (one a .pth file added)."""
+    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    sites = {
+        Path(entry).resolve()
+        for entry in sys.path
+        if Path(entry).name in ("site-packages", "dist-packages") and Path(entry).is_dir()
+    }
+    outside = {s for s in sites if not any(s.is_relative_to(p) for p in prefixes)}
+    return sorted(prefixes | outside)
 
 
 def etc_files() -> list[Path]:
@@ -234,7 +243,8 @@ class ScratchWatch:
         self.thread.start()
 
     def _find(self) -> None:
-        while self.fd is None and not self.stop.wait(0.02):
+        deadline = time.monotonic() + 120  # the mount is made as the run starts, or never
+        while self.fd is None and not self.stop.wait(0.02) and time.monotonic() < deadline:
             for pid in self.pids():
                 try:
                     fd = os.open(f"/proc/{pid}/root{self.scratch}", os.O_RDONLY | os.O_DIRECTORY)
