@@ -83,7 +83,14 @@ def command(
     limits: Limits,
     files: dict[str, Path],
 ) -> list[str]:
-    """bwrap's argv up to the command; `files` maps a path inside to a file outside."""
+    """bwrap's argv up to the command; `files` maps a path inside to a file outside.
+
+    The root is bwrap's own tmpfs, made read-only once every bind is in place; /tmp,
+    /dev/shm and the scratch are size-capped tmpfs mounted after that, so they alone are
+    writable, and what is bound under /tmp is bound after /tmp is mounted."""
+    tmp = Path("/tmp")  # noqa: S108 - the sandbox's own private tmpfs
+    binds = [Path(p) for p in SYSTEM if Path(p).exists()] + etc_files()
+    binds += [*interpreter_paths(), *project_packages(), *read_only]
     cmd = [
         executable(),
         "--unshare-all",
@@ -96,22 +103,18 @@ def command(
         "--new-session",
         "--hostname",
         "sandbox",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--size",
-        str(TMP_BYTES),
-        "--tmpfs",
-        "/tmp",  # noqa: S108 - the sandbox's own private tmpfs
+        *("--dir", str(tmp), "--dir", "/proc", "--dir", "/dev"),
     ]
-    for system in [*SYSTEM, *map(str, etc_files())]:
-        if Path(system).exists():
-            cmd += ["--ro-bind", system, system]
-    for inside, outside in sorted(files.items()):
-        cmd += ["--ro-bind", str(outside), inside]
-    for path in [*interpreter_paths(), *project_packages(), *read_only]:
-        cmd += ["--ro-bind", str(path), str(path)]
+    late: list[str] = []
+    for outside, inside in [(p, p) for p in binds] + [(o, Path(i)) for i, o in files.items()]:
+        (late if inside.is_relative_to(tmp) else cmd).extend(
+            ["--ro-bind", str(outside), str(inside)]
+        )
+    if scratch is not None and not scratch.is_relative_to(tmp):
+        cmd += ["--dir", str(scratch)]  # its mount point, while the root is writable
+    cmd += ["--remount-ro", "/", "--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]  # noqa: S108 - inside
+    cmd += ["--size", str(TMP_BYTES), "--tmpfs", str(tmp), *late]
     if scratch is not None:
         size = ["--size", str(limits.scratch_bytes)]
         cmd += [*size, "--tmpfs", str(scratch), "--chdir", str(scratch)]

@@ -44,7 +44,7 @@ def _check_bwrap() -> tuple[bool, str]:
     problem = probe()
     if problem is None:
         return True, f"{shutil.which('bwrap')}: a sandbox starts, in a cgroup of its own"
-    return False, problem + ("" if shutil.which("bwrap") else " (apt-get install bubblewrap)")
+    return False, problem + ("" if shutil.which("bwrap") else ": apt-get install bubblewrap")
 
 
 def _open_bwrap(options: Options) -> Backend:
