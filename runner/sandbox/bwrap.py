@@ -32,6 +32,7 @@ from runner.sandbox.base import (
 from runner.sandbox.cgroup import Place, RunCgroup, find_place
 from runner.sandbox.limits import GIB, Limits, apply_rlimits
 
+MIN_VERSION = (0, 7)  # --size for a tmpfs
 TMP_BYTES = 2 * GIB + (1 << 20)  # /tmp inside; not the scratch's size, so they never mix
 
 
@@ -45,10 +46,27 @@ def executable() -> str:
     return found
 
 
+def version(found: str) -> tuple[int, ...]:
+    """bubblewrap's version, (0,) when it does not say."""
+    try:
+        out = subprocess.run(  # noqa: S603 - the bwrap found on PATH, a fixed flag
+            [found, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.split()
+        return tuple(int(part) for part in out[-1].split("."))
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return (0,)
+
+
 def probe() -> str | None:
     """None if a bwrap sandbox starts here, in a cgroup of its own; else why not."""
-    if shutil.which("bwrap") is None:
+    found = shutil.which("bwrap")
+    if found is None:
         return "bubblewrap is not installed"
+    if version(found) < MIN_VERSION:
+        return (
+            f"bubblewrap {'.'.join(map(str, version(found)))} is too old: the size-capped "
+            f"scratch needs {'.'.join(map(str, MIN_VERSION))} or newer (`--size`)"
+        )
     place = find_place()
     if isinstance(place, str):
         return place
@@ -155,7 +173,13 @@ class Bwrap:
                 *command(request.read_only, scratch, request.device, request.limits, files),
                 *request.argv,
             ]
-            cgroup = RunCgroup(self.place, request.limits)
+            try:
+                cgroup = RunCgroup(self.place, request.limits)
+            except OSError as exc:
+                raise RunnerError(
+                    f"--sandbox bwrap: cannot create the run's cgroup in "
+                    f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
+                ) from None
             try:
                 return _watched(cmd, env, cgroup, request, on_line)
             finally:
@@ -175,15 +199,18 @@ def _watched(
         cgroup.join()
         apply_rlimits(limits)
 
-    process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        preexec_fn=prepare,
-        start_new_session=True,
-    )
+    try:
+        process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=prepare,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:  # e.g. no process left, no cgroup
+        raise RunnerError(f"--sandbox bwrap: the run did not start: {exc}") from None
     watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
     lines: list[str] = []
     stderr: list[str] = []

@@ -283,3 +283,53 @@ def test_the_deploy_scripts_delegation_lets_a_non_root_runner_start_bwrap(
     assert capabilities["cgroup"]["ok"]
     assert capabilities["bwrap"]["ok"]
     assert "/mcv" in capabilities["cgroup"]["detail"]
+
+
+def _fake_v2(root: Path, folder: str, enabled: str) -> Path:
+    path = root / folder.lstrip("/")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "cgroup.controllers").write_text("cpu io memory pids\n")
+    (path / "cgroup.subtree_control").write_text(enabled)
+    return path
+
+
+def test_v2_place_is_the_delegated_parent_and_the_run_cgroup_gets_its_caps(
+    tmp_path: Path,
+) -> None:
+    """systemd's Delegate= + DelegateSubgroup=runner: the runner is in <service>/runner,
+    which holds processes; <service> gives its children memory and pids. (A folder of
+    plain files stands in for cgroupfs: the kernel's side is tested where v2 runs.)"""
+    service = _fake_v2(tmp_path, "/system.slice/mcv.service", "memory pids\n")
+    _fake_v2(tmp_path, "/system.slice/mcv.service/runner", "")
+    mountinfo = f"30 25 0:26 / {tmp_path} rw - cgroup2 cgroup2 rw,nsdelegate\n"
+    found = find_place("0::/system.slice/mcv.service/runner\n", mountinfo)
+    # The leaf's "+memory +pids" does not take (a plain file keeps the text; the kernel
+    # says EBUSY): its parent is the place.
+    assert found == Place(2, (service,))
+    assert isinstance(found, Place)
+    from runner.sandbox.cgroup import RunCgroup
+
+    cgroup = RunCgroup(found, Limits(memory_bytes=3 * GIB, processes=99))
+    (folder,) = cgroup.folders
+    assert folder.parent == service
+    assert (folder / "memory.max").read_text() == str(3 * GIB)
+    assert (folder / "pids.max").read_text() == "99"
+    (folder / "memory.events").write_text("low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n")
+    assert cgroup.oom_kills() == 1
+    for leftover in folder.iterdir():
+        leftover.unlink()
+    cgroup.remove()
+    assert not folder.exists()
+
+
+def test_an_old_bubblewrap_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.sandbox.bwrap import probe
+
+    fake = tmp_path / "bin" / "bwrap"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho bubblewrap 0.6.1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake.parent))
+    assert probe() == (
+        "bubblewrap 0.6.1 is too old: the size-capped scratch needs 0.7 or newer (`--size`)"
+    )
