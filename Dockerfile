@@ -1,5 +1,10 @@
 # The runner image: what a course's GPU machine runs `mcv reproduce` in.
-# Build: docker build -t mcv-runner .   Health: mcv doctor --require torch,cuda,bwrap
+# Build: docker build -t mcv-runner .   Health: mcv doctor --require torch,cuda,bwrap,cgroup
+# Run: as root at first; the entrypoint (runner/deploy/cgroup-delegate.sh) hands the
+# `runner` user a cgroup subtree for the sandbox's per-run memory and process caps, then
+# drops to it. bubblewrap inside needs user namespaces (e.g. --security-opt
+# seccomp=unconfined) and a writable /sys/fs/cgroup (e.g. --cgroupns=private with a
+# writable cgroup mount); without them `mcv doctor` says which is missing.
 FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 ENV DEBIAN_FRONTEND=noninteractive PYTHONDONTWRITEBYTECODE=1 PIP_NO_CACHE_DIR=1 \
@@ -9,7 +14,8 @@ RUN apt-get update \
       bubblewrap git ca-certificates build-essential \
  && rm -rf /var/lib/apt/lists/*
 
-# A non-root user owns the virtual environment and the model cache.
+# A non-root user owns the virtual environment and the model cache (outside its home:
+# the sandbox binds nothing under the runner's home).
 RUN useradd --create-home --uid 1000 runner && mkdir -p /cache && chown runner /cache
 WORKDIR /opt/mcv
 COPY --chown=runner pyproject.toml constraints.txt README.md ./
@@ -24,6 +30,8 @@ ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --index-url https://download.pytorch.org/whl/cu128 torch==2.13.0 \
  && pip install -c constraints.txt '.[runner,gpu]' onnxruntime-gpu
 
-HEALTHCHECK --interval=5m --timeout=60s CMD mcv doctor --require torch,cuda,bwrap || exit 1
-ENTRYPOINT ["mcv"]
+USER root
+HEALTHCHECK --interval=5m --timeout=60s CMD setpriv --reuid=runner --regid=runner \
+    --init-groups mcv doctor --require torch,cuda,bwrap,cgroup || exit 1
+ENTRYPOINT ["/opt/mcv/runner/deploy/cgroup-delegate.sh", "runner", "mcv"]
 CMD ["doctor"]

@@ -44,21 +44,6 @@ class Settings:
     allow_custom: bool = False
 
 
-def open_sandbox(name: str, docker_image: str, docker_host_python: bool) -> Backend | None:
-    """The requested backend, or RunnerError saying why it cannot start: never a fallback."""
-    if name == "bwrap":
-        from runner.sandbox.bwrap import Bwrap
-
-        return Bwrap()
-    if name == "docker":
-        from runner.sandbox.container import Docker
-
-        return Docker(docker_image, docker_host_python)
-    if name != "none":
-        raise RunnerError(f"unknown sandbox {name!r}: none, bwrap or docker")
-    return None
-
-
 def default_threads() -> int:
     """Fewer threads than cores; one on a two-core box, where two are badly noisy."""
     cores = os.cpu_count() or 1
@@ -195,7 +180,7 @@ def run_in_sandbox(
         return failed(job, "failed", str(exc), started)
     if outcome.returncode is None:
         return failed(job, "failed", f"timed out after {settings.timeout_s:g} s", started)
-    if not result:
+    if outcome.reason or not result:  # a cap the backend saw hit fails the run, whatever it said
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = outcome.reason or _exit_reason(outcome.returncode)
         return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)
@@ -212,7 +197,8 @@ def reproduce(
     sandbox: Backend | None,
 ) -> VerificationRecord:
     """Every selected run (all when `labels` is None), one after another; each inside
-    `sandbox` (from `open_sandbox`), or unsandboxed in a spawned process when it is None."""
+    `sandbox` (from `runner.sandbox.registry.open_sandbox`), or unsandboxed in a spawned
+    process when it is None."""
     threads = settings.threads or default_threads()
     indices = [i for i, run in enumerate(manifest.runs) if labels is None or run.label in labels]
     records = []

@@ -25,3 +25,40 @@ def test_doctor_fails_on_a_missing_requirement(cli: Any) -> None:
 
     assert code == (0 if torch.cuda.is_available() else 1)
     assert cli("doctor", "--require", "warp-drive")[0] == 2
+
+
+def test_doctor_and_reproduce_read_one_sandbox_registry(cli: Any) -> None:
+    """Each registered sandbox, `none` included, is a doctor line and a --sandbox choice."""
+    import argparse
+
+    from runner.sandbox.registry import SANDBOXES
+    from validator.commands import reproduce
+
+    parser = argparse.ArgumentParser()
+    reproduce.add_parser(parser.add_subparsers())
+    (action,) = [
+        a
+        for sub in parser._subparsers._group_actions  # type: ignore[union-attr]
+        for a in sub.choices["reproduce"]._actions
+        if a.dest == "sandbox"
+    ]
+    assert list(action.choices) == ["auto", *SANDBOXES]
+    code, out, _ = cli("doctor", "--format", "json", "--require", "none")
+    assert code == 0
+    capabilities = json.loads(out)["capabilities"]
+    assert {*SANDBOXES, "cgroup"} <= set(capabilities)
+    assert set(capabilities) - {"torch", "cuda", "nvml", "onnxruntime", "cgroup"} == set(SANDBOXES)
+    assert "never runs a custom recipe" in capabilities["none"]["detail"]
+
+
+def test_doctor_cgroup_line_names_the_place_or_the_fix(cli: Any) -> None:
+    from runner.sandbox.cgroup import find_place
+
+    code, out, _ = cli("doctor", "--format", "json", "--require", "cgroup")
+    line = json.loads(out)["capabilities"]["cgroup"]
+    place = find_place()
+    if isinstance(place, str):
+        assert (code, line["ok"], line["detail"]) == (1, False, place)
+    else:
+        assert (code, line["ok"]) == (0, True)
+        assert str(place.folders[0]) in line["detail"]

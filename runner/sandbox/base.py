@@ -1,22 +1,52 @@
-"""What every sandbox backend shares: the result shape, the allow-listed environment, and
-the parts of this installation a run may read."""
+"""What every sandbox backend shares: the result shape, the allow-listed environment, the
+parts of this machine a run may read, and the paths no request may ever bind."""
 
 from __future__ import annotations
 
 import os
+import pwd
+import stat
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
 import runner
 import validator
-from runner.sandbox.limits import Limits
+from runner.errors import RunnerError
+from runner.sandbox.limits import GIB, Limits
 
-SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc")  # bound read-only
+SYSTEM = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")  # bound read-only
+# What Python, torch, TLS and the dynamic loader read from /etc; nothing else of it
+# (no shadow, ssh keys, ssl/private, machine-id). passwd and group are synthetic.
+ETC = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/alternatives",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/nsswitch.conf",
+    "/etc/os-release",
+    "/etc/mime.types",
+    "/etc/ssl/certs",
+    "/etc/ssl/openssl.cnf",
+    "/etc/pki/tls/certs",
+    "/etc/pki/ca-trust/extracted",
+)
 PASS_ENV = ("LANG", "LC_ALL", "TZ", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES")
 NOBODY = 65534
+# Never bound, nor anything above or below them: the host's processes, devices and
+# kernel knobs, and the sockets of its services (a docker socket is root on the host).
+HOST_ONLY = ("/proc", "/sys", "/dev", "/run", "/var/run")
+PSEUDO_FS = {
+    "proc", "sysfs", "devtmpfs", "devpts", "cgroup", "cgroup2", "mqueue", "securityfs",
+    "debugfs", "tracefs", "bpf", "configfs", "fusectl", "efivarfs", "binfmt_misc", "autofs",
+}  # fmt: skip
 
 
 @dataclass
@@ -24,7 +54,7 @@ class Outcome:
     returncode: int | None  # None: killed at the timeout
     lines: list[str]
     stderr: str
-    reason: str | None = None  # what the backend saw, when it knows better than the code
+    reason: str | None = None  # a limit the backend saw hit: the run failed, whatever it said
 
 
 @dataclass(frozen=True)
@@ -58,8 +88,41 @@ def project_packages() -> list[Path]:
 
 
 def interpreter_paths() -> list[Path]:
-    """The interpreter and its packages, where the run uses the runner's own Python."""
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+    """The interpreter and its packages, where the run uses the runner's own Python: its
+    prefixes, and any site folder on sys.path outside them (one a .pth file added)."""
+    prefixes = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    sites = {
+        Path(entry).resolve()
+        for entry in sys.path
+        if Path(entry).name in ("site-packages", "dist-packages") and Path(entry).is_dir()
+    }
+    outside = {s for s in sites if not any(s.is_relative_to(p) for p in prefixes)}
+    return sorted(prefixes | outside)
+
+
+def etc_files() -> list[Path]:
+    return [Path(p) for p in ETC if Path(p).exists()]
+
+
+def synthetic_etc(folder: Path, home: Path) -> dict[str, Path]:
+    """passwd and group naming only root and the sandbox's user: getpass and friends work,
+    and no account of the host is listed."""
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    files = {
+        "/etc/passwd": (
+            "root:x:0:0:root:/nonexistent:/usr/sbin/nologin\n"
+            f"sandbox:x:{NOBODY}:{NOBODY}:sandbox:{home}:/usr/sbin/nologin\n"
+        ),
+        "/etc/group": f"root:x:0:\nsandbox:x:{NOBODY}:\n",
+    }
+    out = {}
+    for target, text in files.items():
+        path = folder / Path(target).name
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o644)
+        out[target] = path
+    return out
 
 
 def environment(home: Path, tmp: Path, threads: int) -> dict[str, str]:
@@ -69,6 +132,7 @@ def environment(home: Path, tmp: Path, threads: int) -> dict[str, str]:
         HOME=str(home),
         TMPDIR=str(tmp),
         PATH="/usr/bin:/bin",
+        USER="sandbox",
         HF_HUB_OFFLINE="1",
         HF_DATASETS_OFFLINE="1",
         TRANSFORMERS_OFFLINE="1",
@@ -79,3 +143,134 @@ def environment(home: Path, tmp: Path, threads: int) -> dict[str, str]:
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
+
+
+def runner_homes() -> set[Path]:
+    homes = {os.environ.get("HOME", ""), pwd.getpwuid(os.geteuid()).pw_dir}
+    return {Path(h).resolve() for h in homes if h and Path(h).resolve() != Path("/")}
+
+
+def _pseudo_mounts() -> list[Path]:
+    """Mount points of the host's kernel filesystems (a /proc mounted anywhere counts)."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        if right.split()[:1] and right.split()[0] in PSEUDO_FS:
+            found.append(Path(left.split()[4].replace("\\040", " ")))
+    return found
+
+
+def _special_file(folder: Path) -> Path | None:
+    """The first socket, pipe or device node in a tree, if any."""
+    special = stat.S_ISSOCK, stat.S_ISFIFO, stat.S_ISCHR, stat.S_ISBLK
+    if not folder.is_dir():
+        mode = folder.lstat().st_mode
+        return folder if any(test(mode) for test in special) else None
+    for top, dirs, files in os.walk(folder):
+        for name in (*dirs, *files):
+            with_mode = Path(top, name)
+            try:
+                mode = with_mode.lstat().st_mode
+            except OSError:
+                continue
+            if any(test(mode) for test in special):
+                return with_mode
+    return None
+
+
+def bind_refusal(path: Path, own: bool = False) -> str | None:
+    """Why `path` must never be bound into a sandbox, or None.
+
+    Refused: a host-only folder (/proc, /sys, /dev, /run, /var/run), anything that holds
+    one, lies under one, or crosses into a kernel filesystem; the runner's home, anything
+    holding it and (unless `own`: the backend's own interpreter) anything under it; a tree
+    holding a socket, pipe or device node."""
+    resolved = path.resolve()
+    if resolved == Path("/"):
+        return "it is the host's whole filesystem"
+    for host in {Path(h) for h in HOST_ONLY} | {Path(h).resolve() for h in HOST_ONLY}:
+        if resolved.is_relative_to(host) or host.is_relative_to(resolved):
+            return f"it is, holds or lies under the host's {host}"
+    for mount in _pseudo_mounts():
+        if mount.is_relative_to(resolved) or resolved.is_relative_to(mount):
+            return f"it crosses into the kernel filesystem mounted at {mount}"
+    for home in runner_homes():
+        if home.is_relative_to(resolved) or (not own and resolved.is_relative_to(home)):
+            return (
+                f"it is, holds or lies under the runner's home {home} (keep the model "
+                "cache and work folders outside it, e.g. HF_HOME=/var/cache/mcv/huggingface)"
+            )
+    if not resolved.exists():
+        return "it does not exist"
+    special = _special_file(resolved)
+    if special is not None:
+        return f"it holds {special}, a socket, pipe or device node"
+    return None
+
+
+@cache
+def _own_refusal(path: Path) -> str | None:
+    return bind_refusal(path, own=True)
+
+
+def check_binds(backend: str, asked: Iterable[Path], own: Iterable[Path]) -> None:
+    """RunnerError naming the first path no sandbox may bind, whoever asked for it."""
+    for path, refusal in [(p, bind_refusal(p)) for p in asked] + [
+        (p, _own_refusal(p.resolve())) for p in own
+    ]:
+        if refusal is not None:
+            raise RunnerError(
+                f"--sandbox {backend}: refused to bind {path} into the sandbox: {refusal}; "
+                "nothing was run"
+            )
+
+
+class ScratchWatch:
+    """Whether a run filled its size-capped scratch tmpfs, seen from outside.
+
+    The tmpfs lives in the run's mount namespace; a directory handle on it, taken through
+    /proc/<pid>/root of any process of the run, keeps it readable after the run ends, so
+    the check after the run does not race the run's exit."""
+
+    SLACK = 1 << 20  # less free than this: full
+
+    def __init__(self, scratch: Path, cap: int, pids: Callable[[], Iterable[int]]) -> None:
+        self.scratch, self.cap, self.pids = scratch, cap, pids
+        self.host_dev = scratch.stat().st_dev if scratch.exists() else -1
+        self.fd: int | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._find, daemon=True)
+        self.thread.start()
+
+    def _find(self) -> None:
+        deadline = time.monotonic() + 120  # the mount is made as the run starts, or never
+        while self.fd is None and not self.stop.wait(0.02) and time.monotonic() < deadline:
+            for pid in self.pids():
+                try:
+                    fd = os.open(f"/proc/{pid}/root{self.scratch}", os.O_RDONLY | os.O_DIRECTORY)
+                except OSError:
+                    continue
+                info = os.fstatvfs(fd)
+                size = info.f_blocks * info.f_frsize  # the cap, rounded to pages
+                if os.fstat(fd).st_dev != self.host_dev and abs(size - self.cap) < 1 << 16:
+                    self.fd = fd
+                    break
+                os.close(fd)
+
+    def full(self) -> bool:
+        """Called once the run is over: did it fill its scratch? Releases the handle."""
+        self.stop.set()
+        self.thread.join(timeout=5)
+        if self.fd is None:
+            return False
+        try:
+            info = os.fstatvfs(self.fd)
+            return info.f_bavail * info.f_frsize < self.SLACK
+        finally:
+            os.close(self.fd)
+
+    def reason(self) -> str:
+        return (
+            f"scratch full: the run wrote its {self.cap / GIB:g} GiB scratch cap "
+            "(mcv reproduce --scratch-limit)"
+        )

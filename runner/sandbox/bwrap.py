@@ -1,14 +1,16 @@
-"""The bubblewrap backend: no network, private PID/IPC/UTS, a read-only view of what the
-run needs, one writable scratch folder, an allow-listed environment, uid 65534 inside,
-resource limits, and a wall-clock timeout enforced from outside."""
+"""The bubblewrap backend: no network, private PID/IPC/UTS and /proc, a read-only view of
+what the run needs (the system folders, an allow-list of /etc, the interpreter, the
+request's folders), a size-capped tmpfs as the one writable folder, an allow-listed
+environment for the whole tree (bubblewrap's own init included), uid 65534 inside, one
+cgroup capping the whole tree's memory and processes, and a wall-clock timeout enforced
+from outside."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +21,19 @@ from runner.sandbox.base import (
     SYSTEM,
     Outcome,
     Request,
+    ScratchWatch,
+    check_binds,
     environment,
+    etc_files,
     interpreter_paths,
     project_packages,
+    synthetic_etc,
 )
-from runner.sandbox.limits import PidsCgroup, apply_rlimits, cgroup_root
+from runner.sandbox.cgroup import Place, RunCgroup, find_place
+from runner.sandbox.limits import GIB, Limits, apply_rlimits
+
+MIN_VERSION = (0, 7)  # --size for a tmpfs
+TMP_BYTES = 2 * GIB + (1 << 20)  # /tmp inside; not the scratch's size, so they never mix
 
 
 def executable() -> str:
@@ -36,26 +46,69 @@ def executable() -> str:
     return found
 
 
-def probe() -> str | None:
-    """None if a bwrap sandbox starts here; else why not, in a few words."""
-    if shutil.which("bwrap") is None:
-        return "bubblewrap is not installed"
-    if os.geteuid() == 0 and cgroup_root() is None:
-        return "no process limit is possible here"
-    true = shutil.which("true") or "/bin/true"
-    cmd = [*command([], None, "cpu", {}), true]
+def version(found: str) -> tuple[int, ...]:
+    """bubblewrap's version, (0,) when it does not say."""
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False)  # noqa: S603
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap did not start: {exc}"
+        out = subprocess.run(  # noqa: S603 - the bwrap found on PATH, a fixed flag
+            [found, "--version"], capture_output=True, text=True, timeout=10, check=False
+        ).stdout.split()
+        return tuple(int(part) for part in out[-1].split("."))
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return (0,)
+
+
+def probe() -> str | None:
+    """None if a bwrap sandbox starts here, in a cgroup of its own; else why not."""
+    found = shutil.which("bwrap")
+    if found is None:
+        return "bubblewrap is not installed"
+    if version(found) < MIN_VERSION:
+        return (
+            f"bubblewrap {'.'.join(map(str, version(found)))} is too old: the size-capped "
+            f"scratch needs {'.'.join(map(str, MIN_VERSION))} or newer (`--size`)"
+        )
+    place = find_place()
+    if isinstance(place, str):
+        return place
+    true = shutil.which("true") or "/bin/true"
+    try:
+        cgroup = RunCgroup(place, Limits())
+    except OSError as exc:
+        return f"cannot create a cgroup in {place.folders[0]}: {exc.strerror}"
+    try:
+        done = subprocess.run(  # noqa: S603
+            [*command([], None, "cpu", Limits(), {}), true],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+            env=environment(Path("/tmp"), Path("/tmp"), 1),  # noqa: S108 - inside
+            preexec_fn=cgroup.join,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"bubblewrap did not start in its cgroup: {exc}"
+    finally:
+        cgroup.remove()
     if done.returncode != 0:
         return f"bubblewrap cannot start here: {done.stderr.strip()[:200]}"
     return None
 
 
 def command(
-    read_only: list[Path], scratch: Path | None, device: str, env: dict[str, str]
+    read_only: list[Path],
+    scratch: Path | None,
+    device: str,
+    limits: Limits,
+    files: dict[str, Path],
 ) -> list[str]:
+    """bwrap's argv up to the command; `files` maps a path inside to a file outside.
+
+    The root is bwrap's own tmpfs, made read-only once every bind is in place; /tmp,
+    /dev/shm and the scratch are size-capped tmpfs mounted after that, so they alone are
+    writable, and what is bound under /tmp is bound after /tmp is mounted."""
+    tmp = Path("/tmp")  # noqa: S108 - the sandbox's own private tmpfs
+    binds = [Path(p) for p in SYSTEM if Path(p).exists()] + etc_files()
+    binds += [*interpreter_paths(), *project_packages(), *read_only]
     cmd = [
         executable(),
         "--unshare-all",
@@ -68,31 +121,29 @@ def command(
         "--new-session",
         "--hostname",
         "sandbox",
-        "--proc",
-        "/proc",
-        "--dev",
-        "/dev",
-        "--tmpfs",
-        "/tmp",  # noqa: S108 - the sandbox's own private tmpfs
-        "--clearenv",
+        *("--dir", str(tmp), "--dir", "/proc", "--dir", "/dev"),
     ]
-    for system in SYSTEM:
-        if Path(system).exists():
-            cmd += ["--ro-bind", system, system]
-    for path in [*interpreter_paths(), *project_packages(), *read_only]:
-        cmd += ["--ro-bind", str(path), str(path)]
+    late: list[str] = []
+    for outside, inside in [(p, p) for p in binds] + [(o, Path(i)) for i, o in files.items()]:
+        (late if inside.is_relative_to(tmp) else cmd).extend(
+            ["--ro-bind", str(outside), str(inside)]
+        )
+    if scratch is not None and not scratch.is_relative_to(tmp):
+        cmd += ["--dir", str(scratch)]  # its mount point, while the root is writable
+    cmd += ["--remount-ro", "/", "--proc", "/proc", "--dev", "/dev"]
+    cmd += ["--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]  # noqa: S108 - inside
+    cmd += ["--size", str(TMP_BYTES), "--tmpfs", str(tmp), *late]
     if scratch is not None:
-        cmd += ["--bind", str(scratch), str(scratch), "--chdir", str(scratch)]
+        size = ["--size", str(limits.scratch_bytes)]
+        cmd += [*size, "--tmpfs", str(scratch), "--chdir", str(scratch)]
     if device == "cuda":
         for node in sorted(Path("/dev").glob("nvidia*")):
             cmd += ["--dev-bind", str(node), str(node)]
-    for key, value in sorted(env.items()):
-        cmd += ["--setenv", key, value]
     return cmd
 
 
 class Bwrap:
-    """The backend object `mcv reproduce` holds; made only where bubblewrap exists."""
+    """The backend object `mcv reproduce` holds; made only where bubblewrap starts."""
 
     name = "bwrap"
 
@@ -102,53 +153,95 @@ class Bwrap:
         problem = probe()
         if problem is not None:
             raise RunnerError(f"--sandbox bwrap: {problem}; nothing was run unsandboxed")
+        place = find_place()
+        assert isinstance(place, Place)  # noqa: S101 - probe() just found it
+        self.place = place
 
     def python(self) -> str:
         return sys.executable
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
-        limits, scratch = request.limits, request.scratch
-        cgroup = PidsCgroup(limits.processes)
+        check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
+        scratch = request.scratch
+        # The whole tree starts from the allow-list: bwrap and its init get it as their
+        # environment (what /proc/1/environ inside shows), and pass it on unchanged.
         env = environment(scratch, scratch, request.threads)
-        cmd = [*command(request.read_only, scratch, request.device, env), *request.argv]
-
-        def prepare() -> None:  # in the child, before exec
-            cgroup.join()
-            apply_rlimits(limits)
-
-        lines: list[str] = []
-        try:
-            process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
-                cmd,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=prepare,
-                start_new_session=True,
-            )
-            stderr: list[str] = []
-            drain = threading.Thread(
-                target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
-            )
-            drain.start()
-
-            def pump() -> None:
-                for line in process.stdout or []:
-                    lines.append(line.rstrip("\n"))
-                    on_line(lines[-1])
-
-            reader = threading.Thread(target=pump)
-            reader.start()
+        with tempfile.TemporaryDirectory(prefix="mcv-etc-") as etc:
+            files = synthetic_etc(Path(etc), scratch)
+            cmd = [
+                *command(request.read_only, scratch, request.device, request.limits, files),
+                *request.argv,
+            ]
             try:
-                process.wait(timeout=request.timeout_s)
-                code: int | None = process.returncode
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                code = None
-            reader.join(timeout=10)
-            drain.join(timeout=10)
-            return Outcome(code, lines, "".join(stderr))
-        finally:
-            cgroup.remove()
+                cgroup = RunCgroup(self.place, request.limits)
+            except OSError as exc:
+                raise RunnerError(
+                    f"--sandbox bwrap: cannot create the run's cgroup in "
+                    f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
+                ) from None
+            try:
+                return _watched(cmd, env, cgroup, request, on_line)
+            finally:
+                cgroup.remove()
+
+
+def _watched(
+    cmd: list[str],
+    env: dict[str, str],
+    cgroup: RunCgroup,
+    request: Request,
+    on_line: Callable[[str], None],
+) -> Outcome:
+    limits = request.limits
+
+    def prepare() -> None:  # in the child, before exec
+        cgroup.join()
+        apply_rlimits(limits)
+
+    try:
+        process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            preexec_fn=prepare,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:  # e.g. no process left, no cgroup
+        raise RunnerError(f"--sandbox bwrap: the run did not start: {exc}") from None
+    watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
+    lines: list[str] = []
+    stderr: list[str] = []
+    drain = threading.Thread(
+        target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
+    )
+    drain.start()
+
+    def pump() -> None:
+        for line in process.stdout or []:
+            lines.append(line.rstrip("\n"))
+            on_line(lines[-1])
+
+    reader = threading.Thread(target=pump)
+    reader.start()
+    code: int | None
+    try:
+        code = process.wait(timeout=request.timeout_s)
+    except subprocess.TimeoutExpired:
+        cgroup.kill()
+        process.wait()
+        code = None
+    cgroup.kill()  # what the run left behind: a daemon, a grandchild in its own session
+    reader.join(timeout=10)
+    drain.join(timeout=10)
+    reason = None
+    if cgroup.oom_kills():
+        reason = (
+            f"out of memory: the run's processes together reached its "
+            f"{limits.memory_bytes / GIB:g} GiB memory cap (mcv reproduce --memory-limit)"
+        )
+    if watch.full():
+        reason = watch.reason()
+    return Outcome(code, lines, "".join(stderr), reason)

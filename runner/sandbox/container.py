@@ -2,10 +2,13 @@
 
 No network (`network_mode="none"`), a read-only root filesystem, the run's scratch folder
 and /tmp as size-capped tmpfs, every capability dropped, no-new-privileges, uid 65534,
-pids/memory/CPU limits from the cgroup, the GPU through a device request. The image is
-the runner image from this repository's `Dockerfile`; with `host_python` the runner's own
-interpreter and system folders are bound read-only into it instead, so any image with
-nothing in it will do (that is how the tests run it against an engine with no registry).
+pids/memory/CPU limits from the container's cgroup (the whole tree), the GPU through a
+device request, the engine's own /proc. The image is the runner image from this
+repository's `Dockerfile`; with `host_python` the runner's own interpreter, system
+folders and the /etc allow-list are bound read-only into it instead (passwd and group
+synthetic), so any image with nothing in it will do (that is how the tests run it
+against an engine with no registry). No bind is ever made of a path `bind_refusal`
+refuses.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from contextlib import suppress
@@ -25,13 +29,17 @@ from runner.sandbox.base import (
     SYSTEM,
     Outcome,
     Request,
+    ScratchWatch,
+    check_binds,
     environment,
+    etc_files,
     interpreter_paths,
     project_packages,
+    synthetic_etc,
 )
 from runner.sandbox.limits import GIB
+from runner.sandbox.registry import DEFAULT_IMAGE
 
-DEFAULT_IMAGE = "mcv-runner"
 HOST_SYSTEM = tuple(s for s in SYSTEM if s != "/sbin")  # the engine mounts its init there
 TMP_BYTES = 2 * GIB
 CONTROL_TIMEOUT_S = 60
@@ -61,6 +69,26 @@ def check_readable(path: Path) -> None:
             f"make it world-readable (chmod -R o+rX {path}) or use --sandbox bwrap; "
             "nothing was run"
         )
+
+
+def check(image: str) -> tuple[bool, str]:
+    """(an engine answers, what it has), for `mcv doctor`."""
+    try:
+        import docker
+    except ImportError:
+        return False, "docker SDK not installed"
+    try:
+        client = docker.from_env(timeout=3)
+        client.ping()
+        version = client.version().get("Version", "?")
+    except Exception as exc:  # the SDK raises many kinds when no engine answers
+        return False, f"no engine: {_first_line(exc)[:120]}"
+    try:
+        client.images.get(image)
+        found = f"image {image} present"
+    except Exception:  # ImageNotFound, or an engine that stopped answering
+        found = f"no image {image} (docker build -t {image} .)"
+    return True, f"engine {version}; {found}"
 
 
 class Docker:
@@ -105,24 +133,30 @@ class Docker:
     def python(self) -> str:
         return sys.executable if self.host_python else "python3"
 
-    def options(self, request: Request) -> dict[str, Any]:
-        """Everything the container is created with; no engine call, so tests can read it."""
+    def options(self, request: Request, etc: Path | None = None) -> dict[str, Any]:
+        """Everything the container is created with; no engine call, so tests can read it.
+        `etc`: a folder for the synthetic passwd and group (host-python mode)."""
         from docker.types import DeviceRequest, Ulimit
 
         limits, scratch, threads = request.limits, request.scratch, request.threads
         env = environment(scratch, Path("/tmp"), threads)  # noqa: S108 - the container's tmpfs
         system: list[Path] = []
+        synthetic: dict[str, Path] = {}
         if self.host_python:
-            system = [Path(s) for s in HOST_SYSTEM if Path(s).exists()]
+            system = [Path(s) for s in HOST_SYSTEM if Path(s).exists()] + etc_files()
+            if etc is not None:
+                synthetic = synthetic_etc(etc, scratch)
         else:
             env["PATH"] = self.path_env
             parents = dict.fromkeys(str(p.parent) for p in project_packages())
             env["PYTHONPATH"] = os.pathsep.join(parents)
-        own = (interpreter_paths() if self.host_python else []) + project_packages()
-        own += [p.resolve() for p in request.read_only]
+        mine = (interpreter_paths() if self.host_python else []) + project_packages()
+        check_binds(self.name, request.read_only, mine)
+        own = mine + [p.resolve() for p in request.read_only]
         for path in own:  # the system folders are world-readable; these must be too
             check_readable(path)
         volumes = {str(p): {"bind": str(p), "mode": "ro"} for p in system + own}
+        volumes |= {str(out): {"bind": inside, "mode": "ro"} for inside, out in synthetic.items()}
         cpus = min(threads + 1, os.cpu_count() or 1)  # +1: the RSS sampler's thread
         return {
             "entrypoint": request.argv[:1],
@@ -135,7 +169,8 @@ class Docker:
             "tmpfs": {
                 "/tmp": f"rw,nosuid,nodev,size={TMP_BYTES}",  # noqa: S108
                 str(scratch): (
-                    f"rw,nosuid,nodev,size={limits.file_bytes},uid={NOBODY},gid={NOBODY},mode=0700"
+                    f"rw,nosuid,nodev,size={limits.scratch_bytes},uid={NOBODY},gid={NOBODY},"
+                    "mode=0700"
                 ),
             },
             "volumes": volumes,
@@ -164,17 +199,25 @@ class Docker:
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request in a fresh container; stdout lines go to `on_line` as they come."""
+        with tempfile.TemporaryDirectory(prefix="mcv-etc-") as etc:
+            try:
+                options = self.options(request, Path(etc))
+                container = self.control.containers.create(self.image, **options)
+            except self.errors as exc:
+                raise RunnerError(
+                    f"--sandbox docker: the container was not created: {_first_line(exc)}"
+                ) from None
+            return self._run(container, request, on_line)
+
+    def _run(self, container: Any, request: Request, on_line: Callable[[str], None]) -> Outcome:
         errors = self.errors
-        try:
-            container = self.control.containers.create(self.image, **self.options(request))
-        except errors as exc:
-            raise RunnerError(
-                f"--sandbox docker: the container was not created: {_first_line(exc)}"
-            ) from None
         lines: list[str] = []
         try:
             container.start()
             streamed = self.stream.containers.get(container.id)
+            container.reload()
+            pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
+            watch = ScratchWatch(request.scratch, request.limits.scratch_bytes, lambda: [pid])
 
             def pump() -> None:
                 pending = b""
@@ -202,9 +245,12 @@ class Docker:
             reason = None
             if code is not None and state.get("OOMKilled"):
                 reason = (
-                    f"out of memory: the sandbox's {request.limits.memory_bytes / GIB:g} GiB "
-                    "memory limit was hit"
+                    "out of memory: the run's processes together reached its "
+                    f"{request.limits.memory_bytes / GIB:g} GiB memory cap "
+                    "(mcv reproduce --memory-limit)"
                 )
+            if watch.full():
+                reason = watch.reason()
             if code is not None and code > 128:  # killed by a signal, as the shell reports it
                 code = 128 - code
             return Outcome(code, lines, stderr.decode("utf-8", errors="replace"), reason)

@@ -21,6 +21,26 @@ from tests.runner.test_reproduce import text_manifest
 from tests.sandbox.conftest import EMPTY_IMAGE
 from validator.verification import VerificationRecord
 
+TIMEOUT = 60  # s per run: a two-core machine shared with other work is slow
+PLANTED = {
+    "GITHUB_TOKEN": "ghs_planted_github_token_0001",
+    "ACTIONS_RUNTIME_TOKEN": "planted_runtime_token_0002",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "planted_id_token_0003",
+}
+HOST_FILES = [
+    "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/ssh",
+    "/etc/sudoers",
+    "/etc/machine-id",
+    "/etc/ssl/private",
+    "/root/.bashrc",
+    "/root/.ssh",
+    "/root/.gitconfig",
+    "/home",
+    "/var/run",
+    "/run",
+]
 SCRIPTS = {
     "network": """
 import socket
@@ -94,6 +114,81 @@ def build(model_dir, out_dir):
         f"nnp={status['NoNewPrivs'].strip()} root={root} host={socket.gethostname()}"
     )
 """,
+    "proc-environ": """
+from pathlib import Path
+def build(model_dir, out_dir):
+    seen, leaked = [], []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        seen.append(proc.name)
+        for name in ("environ", "cmdline"):
+            try:
+                text = (proc / name).read_bytes().decode(errors="replace")
+            except OSError:
+                continue
+            leaked += [f"{proc.name}/{name}" for key in SECRETS if key in text]
+    environ_1 = Path("/proc/1/environ").read_bytes().split(b"\\0")
+    keys = sorted(e.split(b"=")[0].decode() for e in environ_1 if e)
+    raise SystemExit(f"pids={sorted(seen, key=int)} leaked={leaked} pid1={keys}")
+""",
+    "host-files": """
+import os, socket, stat
+from pathlib import Path
+def build(model_dir, out_dir):
+    present = [p for p in HOST_FILES if os.path.lexists(p)]
+    sockets = []
+    for top, dirs, files in os.walk("/"):
+        if top in ("/proc", "/sys"):
+            dirs[:] = []
+            continue
+        for name in files:
+            try:
+                if stat.S_ISSOCK(os.lstat(os.path.join(top, name)).st_mode):
+                    sockets.append(os.path.join(top, name))
+            except OSError:
+                pass
+    reached = []
+    for path in ("/run/docker.sock", "/var/run/docker.sock", *sockets):
+        try:
+            socket.socket(socket.AF_UNIX).connect(path)
+            reached.append(path)
+        except OSError:
+            pass
+    accounts = [line.split(":")[0] for line in Path("/etc/passwd").read_text().splitlines()]
+    raise SystemExit(
+        f"present={present} sockets={sockets} reached={reached} accounts={accounts} "
+        f"etc={sorted(os.listdir('/etc'))}"
+    )
+""",
+    "many-children": """
+import os, time
+def build(model_dir, out_dir):
+    children = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            hold = b"x" * (1280 * 2**20)  # 1.25 GiB each, under the 3 GiB cap alone
+            time.sleep(3)
+            os._exit(0)
+        children.append(pid)
+    codes = [os.waitpid(pid, 0)[1] for pid in children]
+    raise SystemExit(f"children ended with {codes}")
+""",
+    "scratch-filler": """
+from pathlib import Path
+def build(model_dir, out_dir):
+    written = 0
+    try:
+        with (Path(out_dir) / "filler.bin").open("wb") as handle:
+            while written < 2**31:
+                handle.write(b"x" * 2**20)
+                handle.flush()
+                written += 2**20
+    except OSError as exc:
+        raise SystemExit(f"stopped after {written >> 20} MiB: {exc.strerror}")
+    raise SystemExit(f"wrote {written >> 20} MiB")
+""",
     "honest": """
 from transformers import AutoModelForSequenceClassification
 def build(model_dir, out_dir):
@@ -145,8 +240,11 @@ def sandboxed_job(
     team.mkdir(parents=True)
     runs = []
     for name, body in SCRIPTS.items():
-        code = body.replace("PORT", str(server.getsockname()[1])).replace(
-            "REPO", repr(str(Path(__file__).resolve().parents[2]))
+        code = (
+            body.replace("PORT", str(server.getsockname()[1]))
+            .replace("REPO", repr(str(Path(__file__).resolve().parents[2])))
+            .replace("SECRETS", repr(sorted(PLANTED.values())))
+            .replace("HOST_FILES", repr(HOST_FILES))
         )
         (team / f"{name}.py").write_text(code)
         runs.append(
@@ -167,6 +265,8 @@ def sandboxed_job(
     config = root / "mcv.toml"
     config.write_text("[course]\ncustom_recipes = true\n")
     monkeypatch.setenv("MCV_FAKE_TOKEN", "ghp_secret")
+    for key, value in PLANTED.items():  # as a workflow's runner holds them
+        monkeypatch.setenv(key, value)
     # The docker backend runs as uid 65534 with no capabilities: what it reads must be
     # world-readable, as a runner's checkout and model cache are (pytest's are 0700).
     for folder in (root, tiny_models["text-classification"]):
@@ -181,9 +281,11 @@ def sandboxed_job(
             "--config",
             str(config),
             "--timeout",
-            "30",
+            str(TIMEOUT),
             "--memory-limit",
-            "8",
+            "3",
+            "--scratch-limit",
+            "0.25",
             "--pids-limit",
             "64",
             "--min-iterations",
@@ -255,10 +357,47 @@ def test_fork_bomb_hits_the_process_limit(sandboxed_job: dict[str, Any]) -> None
 
 def test_memory_hog_is_stopped(sandboxed_job: dict[str, Any]) -> None:
     message = error(sandboxed_job, "memory-hog")
-    if sandboxed_job["backend"] == "bwrap":  # RLIMIT_AS: the allocation itself fails
-        assert "memory limit hit" in message
-    else:  # the cgroup's limit: the kernel's OOM killer ends the script
-        assert "killed by SIGKILL (out of memory?)" in message
+    assert message.startswith("out of memory: the run's processes together reached its 3 GiB")
+
+
+def test_children_together_over_the_memory_cap_are_killed(sandboxed_job: dict[str, Any]) -> None:
+    """Each child stays under the cap; together they pass it: one cap for the whole tree."""
+    message = error(sandboxed_job, "many-children")
+    assert message.startswith("out of memory: the run's processes together reached its 3 GiB")
+    assert "--memory-limit" in message
+
+
+def test_writing_past_the_scratch_cap_fails_the_run(sandboxed_job: dict[str, Any]) -> None:
+    message = error(sandboxed_job, "scratch-filler")
+    assert message.startswith("scratch full: the run wrote its 0.25 GiB scratch cap"), message
+
+
+def test_no_secret_in_any_process_of_the_sandbox(sandboxed_job: dict[str, Any]) -> None:
+    """The runner's tokens are in the parent's environment; no process inside, the
+    sandbox's own init (pid 1) included, has them in its environ or cmdline."""
+    message = error(sandboxed_job, "proc-environ")
+    pids = message.split("pids=")[1].split(" leaked=")[0]
+    assert "'1'" in pids  # it did see the init
+    assert "leaked=[]" in message
+    keys = message.split("pid1=")[1]
+    for key in ("GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"):
+        assert key not in keys
+    assert "MCV_SANDBOX" in keys  # pid 1's environment is the allow-list
+
+
+def test_no_host_proc_etc_or_socket(sandboxed_job: dict[str, Any]) -> None:
+    message = error(sandboxed_job, "host-files")
+    pids = error(sandboxed_job, "proc-environ").split("pids=")[1].split(" leaked=")[0]
+    assert len(pids.split(",")) < 20  # its own processes, not the host's
+    assert "present=[]" in message
+    assert "sockets=[]" in message
+    assert "reached=[]" in message
+    assert "accounts=['root', 'sandbox']" in message  # synthetic: no host account listed
+    if sandboxed_job["backend"] == "bwrap":  # the engine adds its hostname, hosts, resolv
+        etc = message.split("etc=")[1]
+        for absent in ("shadow", "ssh", "sudoers", "gshadow", "hostname", "apt"):
+            assert f"'{absent}'" not in etc
+        assert "'ld.so.cache'" in etc
 
 
 def test_no_privilege_read_only_root(sandboxed_job: dict[str, Any]) -> None:
@@ -272,7 +411,7 @@ def test_no_privilege_read_only_root(sandboxed_job: dict[str, Any]) -> None:
 
 
 def test_sleep_past_the_timeout_is_stopped(sandboxed_job: dict[str, Any]) -> None:
-    assert error(sandboxed_job, "sleeper") == "timed out after 30 s"
+    assert error(sandboxed_job, "sleeper") == f"timed out after {TIMEOUT} s"
 
 
 def test_custom_recipes_never_run_unsandboxed(
@@ -376,7 +515,7 @@ def test_auto_is_bwrap_where_it_starts_and_says_so_where_not(
         (tmp_path / "b" / "verification.json").read_text()
     )
     assert (code, record.settings["sandbox"]) == (0, "none")
-    assert "running unsandboxed (bubblewrap is not installed)" in err
+    assert "running unsandboxed (bubblewrap is not installed: apt-get install" in err
     code, _, err = cli(
         "reproduce", str(manifest), "--out", str(tmp_path / "c"), "--sandbox", "bwrap"
     )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
-import shutil
 import sys
 from typing import Any
 
-CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "bwrap", "process-limit", "docker")
+from runner.sandbox.registry import SANDBOXES
+
+SANDBOX_LINES = tuple(SANDBOXES)  # one line per registered sandbox, `none` included
+CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "cgroup", *SANDBOX_LINES)
 OPTIONAL = {
     "openvino": "openvino",
     "gptq": "gptqmodel",
@@ -24,9 +25,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "doctor",
         help="report what this runner can do (health check)",
-        description="Check CUDA, NVML, bubblewrap and its process limit, "
-        "Docker, and which recipes can run here. Exit 1 when a capability "
-        "named in --require is missing.",
+        description="Check CUDA, NVML, the run cgroup (memory and process caps), every "
+        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here. "
+        "Exit 1 when a capability named in --require is missing.",
     )
     parser.add_argument(
         "--require",
@@ -60,9 +61,9 @@ def capabilities() -> dict[str, tuple[bool, str]]:
     found["cuda"] = cuda
     found["nvml"] = _nvml()
     found["onnxruntime"] = _onnxruntime()
-    found["bwrap"] = _bwrap()
-    found["process-limit"] = _process_limit()
-    found["docker"] = _docker()
+    found["cgroup"] = _cgroup()
+    for name, sandbox in SANDBOXES.items():
+        found[name] = sandbox.check()
     return found
 
 
@@ -88,47 +89,13 @@ def _onnxruntime() -> tuple[bool, str]:
     return True, ", ".join(onnxruntime.get_available_providers())
 
 
-def _process_limit() -> tuple[bool, str]:
-    if os.geteuid() != 0:
-        return True, "RLIMIT_NPROC (not root)"
-    from runner.sandbox.limits import cgroup_root
+def _cgroup() -> tuple[bool, str]:
+    from runner.sandbox.cgroup import find_place
 
-    root = cgroup_root()
-    return (
-        (True, f"pids cgroup under {root[0]}")
-        if root
-        else (False, "root, and no writable pids cgroup: the sandbox refuses to start")
-    )
-
-
-def _bwrap() -> tuple[bool, str]:
-    from runner.sandbox.bwrap import probe
-
-    problem = probe()
-    if problem is None:
-        return True, f"{shutil.which('bwrap')}: a sandbox starts"
-    return False, problem + ("" if shutil.which("bwrap") else " (apt-get install bubblewrap)")
-
-
-def _docker() -> tuple[bool, str]:
-    if not _installed("docker"):
-        return False, "docker SDK not installed"
-    import docker
-
-    from runner.sandbox.container import DEFAULT_IMAGE
-
-    try:
-        client = docker.from_env(timeout=3)
-        client.ping()
-        version = client.version().get("Version", "?")
-    except Exception as exc:  # the SDK raises many kinds when no engine answers
-        return False, f"no engine: {str(exc).splitlines()[0][:120]}"
-    try:
-        client.images.get(DEFAULT_IMAGE)
-        image = f"image {DEFAULT_IMAGE} present"
-    except Exception:  # ImageNotFound, or an engine that stopped answering
-        image = f"no image {DEFAULT_IMAGE} (docker build -t {DEFAULT_IMAGE} .)"
-    return True, f"engine {version}; {image}"
+    place = find_place()
+    if isinstance(place, str):
+        return False, place
+    return True, f"cgroup v{place.version} under {', '.join(map(str, place.folders))}"
 
 
 def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
@@ -141,9 +108,8 @@ def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
         elif method in OPTIONAL and not _installed(OPTIONAL[method]):
             out[method] = f"needs {OPTIONAL[method]}"
         elif method == "custom":
-            out[method] = "sandbox only" + (
-                "" if found["bwrap"][0] or found["docker"][0] else " (no sandbox here)"
-            )
+            isolating = [n for n in SANDBOX_LINES if n != "none" and found[n][0]]
+            out[method] = "sandbox only" + ("" if isolating else " (no sandbox here)")
         else:
             out[method] = "ok"
     return out

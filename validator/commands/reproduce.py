@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.errors import RunnerError
+from runner.sandbox.registry import DEFAULT_IMAGE, SANDBOXES, Options, open_sandbox
 from validator.errors import UserError
 from validator.escape import log_text
 from validator.manifest.load import load, require
@@ -43,19 +44,19 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument(
         "--sandbox",
-        choices=("auto", "none", "bwrap", "docker"),
+        choices=("auto", *SANDBOXES),
         default="auto",
-        help="isolation of each run: bwrap (no network, read-only view, scratch only, "
-        "limits; needs bubblewrap), docker (the same, enforced by a Docker engine), or none "
-        "(trusted machines only). auto (default): bwrap where it works here, else none, "
-        "said aloud. A sandbox asked for by name that cannot start fails the job",
+        help="isolation of each run: "
+        + "; ".join(f"{s.name}: {s.summary}" for s in SANDBOXES.values())
+        + ". auto (default): bwrap where it starts here, else none, said aloud. A sandbox "
+        "asked for by name that cannot start fails the job",
     )
     parser.add_argument(
         "--docker-image",
-        default="mcv-runner",
+        default=DEFAULT_IMAGE,
         metavar="NAME",
         help="--sandbox docker: the image (built from this repository's Dockerfile; "
-        "default: mcv-runner)",
+        f"default: {DEFAULT_IMAGE})",
     )
     parser.add_argument(
         "--docker-host-python",
@@ -68,14 +69,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=float,
         default=24.0,
         metavar="GIB",
-        help="address-space limit of a sandboxed run (default: 24)",
+        help="memory cap of a sandboxed run's whole process tree, its scratch included "
+        "(a cgroup; default: 24)",
     )
     parser.add_argument(
         "--pids-limit",
         type=int,
         default=512,
         metavar="N",
-        help="processes and threads of a sandboxed run (default: 512)",
+        help="processes and threads of a sandboxed run's whole tree (default: 512)",
+    )
+    parser.add_argument(
+        "--scratch-limit",
+        type=float,
+        default=16.0,
+        metavar="GIB",
+        help="size of a sandboxed run's one writable folder, a tmpfs (default: 16)",
     )
     parser.add_argument(
         "--config",
@@ -121,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--shard and --run do not go together: a shard picks its runs")
         shard = parse_shard(args.shard)
         selected = plan(manifest, shard[1])[shard[0] - 1]
-    from runner.execute import Settings, open_sandbox, reproduce
+    from runner.execute import Settings, reproduce
     from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
     from validator.compare.config import load_config
@@ -137,12 +146,16 @@ def run(args: argparse.Namespace) -> int:
         args.timeout,
         LatencySettings(args.warmup, args.min_iterations, args.min_seconds),
         args.max_samples,
-        Limits(memory_bytes=int(args.memory_limit * GIB), processes=args.pids_limit),
+        Limits(
+            memory_bytes=int(args.memory_limit * GIB),
+            processes=args.pids_limit,
+            scratch_bytes=int(args.scratch_limit * GIB),
+        ),
         load_config(args.config).course.custom_recipes,
     )
     name = auto_sandbox() if args.sandbox == "auto" else args.sandbox
     try:
-        sandbox = open_sandbox(name, args.docker_image, args.docker_host_python)
+        sandbox = open_sandbox(name, Options(args.docker_image, args.docker_host_python))
     except RunnerError as exc:
         raise UserError(str(exc)) from None
     progress = Progress(len(labels if selected is None else selected))
@@ -164,10 +177,8 @@ def run(args: argparse.Namespace) -> int:
 
 def auto_sandbox() -> str:
     """bwrap where it starts here; otherwise none, and the user is told why."""
-    from runner.sandbox.bwrap import probe
-
-    problem = probe()
-    if problem is None:
+    starts, problem = SANDBOXES["bwrap"].check()
+    if starts:
         return "bwrap"
     print(
         f"mcv reproduce: running unsandboxed ({problem}); pass --sandbox bwrap or docker "
