@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from runner.errors import Unsupported
-from runner.loading.data import load_rows
+from runner.loading.data import DataSource, read_rows
 from runner.recipes import RECIPES, RecipeContext
 from runner.tasks import TASKS
 from runner.trackers.size import measure
@@ -31,7 +31,8 @@ def test_every_schema_task_has_an_adapter() -> None:
 @pytest.fixture(scope="module")
 def classifier(tiny_models: dict[str, Path]) -> tuple[Any, list[Any]]:
     task = TASKS["text-classification"](tiny_models["text-classification"], {})
-    return task, task.prepare(load_rows(str(DATA / "sentiment.jsonl"), None, "validation", 8))
+    rows = DataSource((str(DATA / "sentiment.jsonl"),), str(DATA), str(DATA), "sentiment")
+    return task, task.prepare(read_rows(rows, 8))
 
 
 def build(method: str, params: Any, classifier: tuple[Any, list[Any]], tmp_path: Path) -> Any:
