@@ -76,6 +76,13 @@ def read_rows(source: DataSource, samples: int) -> list[Row]:
     return rows
 
 
+def file_rows(path: Path, samples: int) -> list[Row]:
+    """The first rows of one data file the caller trusts (a benchmark's, a test's)."""
+    return read_rows(
+        DataSource((str(path),), str(path.parent), str(path.parent), path.name), samples
+    )
+
+
 def read_file(path: Path, samples: int) -> tuple[list[Row], dict[str, list[str]]]:
     """(rows, ClassLabel names per column) of one data file, its internal keys refused."""
     names: dict[str, list[str]] = {}
