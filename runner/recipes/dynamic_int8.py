@@ -41,7 +41,7 @@ class DynamicInt8(Recipe):
         import torch
 
         kinds = {getattr(torch.nn, name) for name in ctx.params.layers}
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         with warnings.catch_warnings():  # torch.ao.quantization is deprecated, still the reference
             warnings.simplefilter("ignore")
             quantized = torch.ao.quantization.quantize_dynamic(model, kinds, dtype=torch.qint8)

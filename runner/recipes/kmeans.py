@@ -41,7 +41,7 @@ class KMeans(Recipe):
         import torch
         from safetensors.torch import save_file
 
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         k = ctx.params.clusters
         index_dtype = torch.uint8 if k <= 256 else torch.int16 if k <= 32768 else torch.int32
         stored: dict[str, Any] = {}

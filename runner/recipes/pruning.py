@@ -18,7 +18,7 @@ class PruneUnstructured(Recipe):
         import torch
         from torch.nn.utils import prune
 
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         for _, module in selected(model, ctx.params.layers, (torch.nn.Linear, torch.nn.Conv2d)):
             prune.l1_unstructured(module, "weight", amount=ctx.params.amount)
             prune.remove(module, "weight")
@@ -32,7 +32,7 @@ class PruneStructured(Recipe):
         import torch
         from torch.nn.utils import prune
 
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         for _, module in selected(model, ctx.params.layers, (torch.nn.Linear, torch.nn.Conv2d)):
             dim = min(ctx.params.dim, module.weight.dim() - 1)
             prune.ln_structured(
