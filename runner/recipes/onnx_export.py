@@ -101,6 +101,19 @@ def onnx_stats(path: Path) -> tuple[int, int, float]:
     return params, nonzero, bits
 
 
+def require_quantized(path: Path, method: str) -> None:
+    """A quantizer that quantized no node leaves an fp32 graph: a finding, not int8."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    int8 = (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)
+    if not any(i.data_type in int8 for i in graph.initializer):
+        raise RunnerError(
+            f"{method}: ONNX Runtime quantized no node of this graph (no int8 weight in the "
+            "result): the model is unchanged"
+        )
+
+
 def built(ctx: RecipeContext, path: Path, scheme: str) -> Built:
     params, nonzero, bits = onnx_stats(path)
     for stray in ctx.artifact_dir.iterdir():  # only the final model and its data stay
