@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
 from runner.backends import Generated
@@ -68,12 +69,12 @@ def test_greedy_replaces_search_and_length_settings_and_keeps_the_prompt() -> No
 def test_a_generate_that_runs_past_the_budget_fails_the_run() -> None:
     setup = decoding.Decoding(4, "x", [5])
     task = SimpleNamespace(decoding=setup)
-    ids = Generated(ids=__import__("numpy").zeros((1, 9)), new_tokens=9)
+    ids = np.zeros((1, 9))
     with pytest.raises(
         RunnerError, match="took 9 decoding steps on sample 2, past max_new_tokens 4"
     ):
-        decoding_record(task, [Generated(ids.ids, 3), ids])
-    record = decoding_record(task, [Generated(ids.ids, 3), Generated(ids.ids, 4)])
+        decoding_record(task, [Generated(ids, 3), Generated(ids, 9)])
+    record = decoding_record(task, [Generated(ids, 3), Generated(ids, 4)])
     assert record is not None
     assert (record.new_tokens_max, record.ended_without_eos, record.new_tokens_mean) == (4, 1, 3.5)
 
