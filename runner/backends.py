@@ -4,6 +4,7 @@ session, a TorchScript module. Inputs and outputs are numpy arrays, batch 1."""
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,12 @@ from runner.errors import Unsupported
 Inputs = dict[str, np.ndarray]
 
 
+@dataclass(frozen=True)
+class Generated:
+    ids: np.ndarray  # batch 1: shape (1, length)
+    new_tokens: int  # decoding steps taken, over every segment the model's generate() ran
+
+
 class Backend(ABC):
     device = "cpu"
 
@@ -21,7 +28,8 @@ class Backend(ABC):
     def forward(self, inputs: Inputs) -> np.ndarray:
         """The model's first output (logits), as float32."""
 
-    def generate(self, inputs: Inputs, max_new_tokens: int) -> np.ndarray:
+    def generate(self, inputs: Inputs, config: Any) -> Generated:
+        """Decode with `config` (a transformers GenerationConfig: runner/tasks/decoding.py)."""
         raise Unsupported(
             f"{type(self).__name__} cannot generate; generation tasks run on "
             "torch recipes only in this version"
@@ -57,10 +65,28 @@ class TorchBackend(Backend):
         logits = output.logits if hasattr(output, "logits") else output[0]
         return logits.float().cpu().numpy()
 
-    def generate(self, inputs: Inputs, max_new_tokens: int) -> np.ndarray:
+    def generate(self, inputs: Inputs, config: Any) -> Generated:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        torch = self.torch
+
+        class Steps(StoppingCriteria):
+            """Counts decoding steps; stops nothing (EOS and the budget do)."""
+
+            count = 0
+
+            def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+                self.count += 1
+                return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+
+        steps = Steps()
         with self.torch.inference_mode():
-            ids = self.model.generate(**self._tensors(inputs), max_new_tokens=max_new_tokens)
-        return ids.cpu().numpy()
+            ids = self.model.generate(
+                **self._tensors(inputs),
+                generation_config=config,
+                stopping_criteria=StoppingCriteriaList([steps]),
+            )
+        return Generated(ids.cpu().numpy(), steps.count)
 
     def synchronize(self) -> None:
         if self.device == "cuda":
@@ -103,3 +129,24 @@ class OrtBackend(Backend):
     def forward(self, inputs: Inputs) -> np.ndarray:
         feed = {name: inputs[name] for name in self.input_names}
         return np.asarray(self.session.run(None, feed)[0], dtype=np.float32)
+
+
+class Recording(Backend):
+    """Passes every call through and keeps what the last one returned (the scoring pass
+    compares those outputs with the original's: runner/equivalence.py)."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.device = inner.device
+        self.last: np.ndarray | Generated | None = None
+
+    def forward(self, inputs: Inputs) -> np.ndarray:
+        self.last = self.inner.forward(inputs)
+        return self.last
+
+    def generate(self, inputs: Inputs, config: Any) -> Generated:
+        self.last = self.inner.generate(inputs, config)
+        return self.last
+
+    def synchronize(self) -> None:
+        self.inner.synchronize()

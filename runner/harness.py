@@ -11,12 +11,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from runner import equivalence
 from runner.errors import RunnerError, Unsupported
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
-from validator.verification import Memory, Quality, RunRecord
+from validator.verification import Agreement, Decoding, Memory, Quality, RunRecord
 
 MEMORY_PASS_SAMPLES = 20
+# Runs that are not compared with the original: itself, and a student the harness loads
+# in its place (the teacher is not in this process).
+NO_REFERENCE = ("original", "distilled")
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,6 @@ def execute(job: Job, report: Any) -> RunRecord:
     else:
         rows = fetch_rows(manifest, job)
     samples = task.prepare(rows)
-    report(f"building `{run.method}`")
     ctx = RecipeContext(
         task,
         run.params,
@@ -127,7 +130,13 @@ def execute(job: Job, report: Any) -> RunRecord:
         Path(job.manifest_dir),
         job.allow_custom,
     )
+    reference = None
+    if run.method not in NO_REFERENCE:
+        report(f"asking the original model {len(samples)} samples")
+        reference, ctx.original = reference_pass(task, samples, job.device)
+    report(f"building `{run.method}`")
     built = recipe.build(ctx)
+    ctx.original = None  # a recipe that did not take it: its memory is not the run's
     release_memory()
     size = size_tracker.measure(
         built.artifact, built.scheme, built.theoretical_bits, built.params, built.nonzero_params
@@ -135,8 +144,8 @@ def execute(job: Job, report: Any) -> RunRecord:
     backend: Backend = built.backend
 
     report(f"scoring {len(samples)} samples")
-    predictions = [task.predict(backend, sample) for sample in samples]
-    score = task.score(predictions, samples, manifest.evaluation.metric)
+    answers = answer(task, backend, samples)
+    score = task.score(answers.predictions, samples, manifest.evaluation.metric)
     quality = Quality(
         metric=score.metric,
         value=score.value,
@@ -147,6 +156,23 @@ def execute(job: Job, report: Any) -> RunRecord:
         extra=score.extra,
         definition=score.definition,
     )
+    decoding = decoding_record(task, answers.outputs)
+    lossless = not run.params.lossy
+    agreement, finding = agree(task, reference, answers, lossless) if reference else (None, None)
+    if finding:  # a lossless recipe that does not answer as the original: no timing
+        return RunRecord(
+            label=run.label,
+            method=run.method,
+            status="failed",
+            error=finding,
+            duration_s=time.perf_counter() - started,
+            size=size,
+            quality=quality,
+            agreement=agreement,
+            decoding=decoding,
+        )
+    reference = answers = None  # type: ignore[assignment]  # not held through the memory pass
+    release_memory()
 
     report("timing")
     first = samples[0]
@@ -178,6 +204,99 @@ def execute(job: Job, report: Any) -> RunRecord:
         gpu=latency if job.device == "cuda" else None,
         memory=memory,
         quality=quality,
+        agreement=agreement,
+        decoding=decoding,
+    )
+
+
+@dataclass
+class Answers:
+    predictions: list[Any]
+    outputs: list[Any]  # what the backend returned per sample: logits, or a Generated
+
+
+def answer(task: Any, backend: Any, samples: list[Any]) -> Answers:
+    """Every sample's prediction, and the raw output it was decoded from."""
+    from runner.backends import Recording
+
+    recording = Recording(backend)
+    answers = Answers([], [])
+    for sample in samples:
+        answers.predictions.append(task.predict(recording, sample))
+        answers.outputs.append(recording.last)
+    return answers
+
+
+def reference_pass(task: Any, samples: list[Any], device: str) -> tuple[Answers, Any]:
+    """The original fp32 model's answers on the samples, and the model itself (on the CPU)
+    for the recipe to build from. Logits are kept within the equivalence budget."""
+    import numpy as np
+
+    from runner.backends import TorchBackend
+
+    model = task.load_model()
+    answers = answer(task, TorchBackend(model.to(device), device), samples)
+    kept: list[Any] = []
+    total = 0
+    for output in answers.outputs:
+        total += output.nbytes if isinstance(output, np.ndarray) else 0
+        if total > equivalence.REFERENCE_BUDGET_BYTES and kept:
+            break
+        kept.append(output)
+    answers.outputs = kept
+    return answers, model.to("cpu")
+
+
+def agree(
+    task: Any, reference: Answers, answers: Answers, lossless: bool
+) -> tuple[Agreement, str | None]:
+    """The run's outputs against the original's, as a record; and, for a lossless recipe
+    outside the tolerance, the finding that fails the run."""
+    if task.generates:
+        result = equivalence.compare_text(
+            [str(p) for p in reference.predictions], [str(p) for p in answers.predictions]
+        )
+    else:
+        count = len(reference.outputs)
+        result = equivalence.compare_logits(reference.outputs, answers.outputs[:count])
+    finding = equivalence.lossless_failure(result) if lossless else None
+    record = Agreement(
+        compared=result.kind,
+        samples=result.samples,
+        lossless=lossless,
+        passed=(finding is None) if lossless else None,
+        max_abs_logit_diff=result.max_abs_diff,
+        argmax_agreement=result.argmax_agreement,
+        mean_kl=result.mean_kl,
+        shape_mismatches=result.shape_mismatches,
+        exact_match=result.exact_match,
+        edit_distance=result.edit_distance,
+        tolerance=equivalence.TOLERANCE if lossless else {},
+    )
+    return record, finding
+
+
+def decoding_record(task: Any, outputs: list[Any]) -> Decoding | None:
+    """A generating task's decoding setup and what it produced; a model whose generate()
+    ran past the budget fails the run, since its latency would follow its output length."""
+    setup = task.decoding
+    if setup is None:
+        return None
+    steps = [getattr(o, "new_tokens", 0) for o in outputs]
+    over = [i for i, n in enumerate(steps) if n > setup.max_new_tokens]
+    if over:
+        raise RunnerError(
+            f"generate() took {steps[over[0]]} decoding steps on sample {over[0] + 1}, past "
+            f"max_new_tokens {setup.max_new_tokens}: the model does not honour the budget"
+        )
+    return Decoding(
+        max_new_tokens=setup.max_new_tokens,
+        derived_from=setup.derived_from,
+        eos_token_id=setup.eos_token_id,
+        overridden=setup.overridden,
+        new_tokens_mean=sum(steps) / len(steps) if steps else None,
+        new_tokens_max=max(steps, default=None),
+        ended_without_eos=sum(n >= setup.max_new_tokens for n in steps),
     )
 
 

@@ -75,6 +75,45 @@ class Quality(StrictModel):
     definition: str = Field(description="How the number was computed, in one line.")
 
 
+class Agreement(StrictModel):
+    """The run's outputs against the original torch model's (fp32, loaded in the same run
+    process, asked the same evaluation samples). See runner/equivalence.py."""
+
+    compared: Literal["logits", "text"]
+    samples: int = Field(ge=0, description="Evaluation samples compared.")
+    lossless: bool = Field(description="The method claims the original's outputs.")
+    passed: bool | None = Field(
+        None, description="Lossless only: within the tolerance. None for a lossy method."
+    )
+    max_abs_logit_diff: float | None = None
+    argmax_agreement: float | None = Field(None, description="Share of positions, 0..1.")
+    mean_kl: float | None = Field(None, description="KL(original || run) per position, nats.")
+    shape_mismatches: int = 0
+    exact_match: float | None = Field(None, description="Text: share of identical outputs.")
+    edit_distance: float | None = Field(
+        None, description="Text: mean Levenshtein distance / the longer text's length."
+    )
+    tolerance: dict[str, float] = Field(default_factory=dict)
+
+
+class Decoding(StrictModel):
+    """How a generating task decoded: the same setup for every run, whatever the model's
+    generation_config said, so latency and quality follow the model, not the output length."""
+
+    strategy: Literal["greedy"] = "greedy"
+    max_new_tokens: int = Field(ge=1)
+    derived_from: str = Field(description="How max_new_tokens was chosen.")
+    eos_token_id: list[int] = Field(default_factory=list)
+    overridden: dict[str, str] = Field(
+        default_factory=dict, description="The model's generation_config values replaced."
+    )
+    new_tokens_mean: float | None = None
+    new_tokens_max: int | None = None
+    ended_without_eos: int | None = Field(
+        None, description="Samples cut by max_new_tokens rather than ended by EOS."
+    )
+
+
 class RunRecord(StrictModel):
     label: str
     method: str
@@ -86,6 +125,8 @@ class RunRecord(StrictModel):
     gpu: Latency | None = None
     memory: Memory | None = None
     quality: Quality | None = None
+    agreement: Agreement | None = None
+    decoding: Decoding | None = None
 
 
 class Fingerprint(StrictModel):

@@ -23,6 +23,15 @@ class RecipeContext:
     threads: int
     manifest_dir: Path | None = None  # where a custom recipe's script is
     allow_custom: bool = False
+    original: Any = None  # the fp32 base model the harness loaded for the reference, on CPU
+
+    def base_model(self, dtype: Any = None) -> Any:
+        """The base model (fp32 unless `dtype`): the harness's, handed over once since a
+        recipe may change it in place, else loaded from the model folder."""
+        model, self.original = self.original, None
+        if model is not None and dtype is None:
+            return model
+        return self.task.load_model(dtype=dtype)
 
     @property
     def artifact_dir(self) -> Path:

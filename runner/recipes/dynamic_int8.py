@@ -6,7 +6,38 @@ import warnings
 from typing import Any
 
 from runner.backends import TorchBackend
+from runner.errors import RunnerError, Unsupported
 from runner.recipes.base import Built, Recipe, RecipeContext, tensor_stats
+
+
+def own_params(modules: list[Any]) -> int:
+    return sum(p.numel() for m in modules for p in m.parameters(recurse=False))
+
+
+def check_applies(model: Any, kinds: tuple[type, ...], names: str) -> None:
+    """Dynamic quantization only replaces `kinds` (Linear, LSTM, ...): a model without them,
+    or one whose weights are mostly convolutions (a CNN), is not what it is for."""
+    import torch
+
+    targets = [m for m in model.modules() if isinstance(m, kinds)]
+    if not targets:
+        raise Unsupported(f"no {names} layers to quantize dynamically; use static-int8")
+    convolutions = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
+    conv = own_params([m for m in model.modules() if isinstance(m, convolutions)])
+    covered = own_params(targets)
+    if conv > covered:
+        share = covered / max(1, sum(p.numel() for p in model.parameters()))
+        raise Unsupported(
+            f"dynamic int8 quantizes {names} layers only, which hold {share:.0%} of this "
+            "model's weights; its convolutions hold more and are not quantized dynamically; "
+            "use static-int8"
+        )
+
+
+def quantized_layers(model: Any) -> int:
+    return sum(
+        type(m).__module__.startswith("torch.ao.nn.quantized.dynamic") for m in model.modules()
+    )
 
 
 def save_quantized(model: Any, path: Any) -> None:
@@ -41,10 +72,13 @@ class DynamicInt8(Recipe):
         import torch
 
         kinds = {getattr(torch.nn, name) for name in ctx.params.layers}
-        model = ctx.task.load_model()
+        model = ctx.base_model()
+        check_applies(model, tuple(kinds), "/".join(ctx.params.layers))
         with warnings.catch_warnings():  # torch.ao.quantization is deprecated, still the reference
             warnings.simplefilter("ignore")
             quantized = torch.ao.quantization.quantize_dynamic(model, kinds, dtype=torch.qint8)
+        if not quantized_layers(quantized):
+            raise RunnerError("dynamic-int8 quantized no layer: the model is unchanged")
         save_quantized(quantized, ctx.artifact_dir / "model.int8.safetensors")
         params, nonzero, bits = tensor_stats(quantized)
         return Built(

@@ -12,7 +12,7 @@ class Fp16(Recipe):
     def build(self, ctx: RecipeContext) -> Built:
         import torch
 
-        return save_torch(ctx.task.load_model(dtype=getattr(torch, self.dtype)), ctx)
+        return save_torch(ctx.base_model(dtype=getattr(torch, self.dtype)), ctx)
 
 
 class Bf16(Fp16):

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from runner.backends import TorchBackend
+from runner.errors import RunnerError
 from runner.recipes.base import Built, Recipe, RecipeContext, selected
 
 FIT_SAMPLE = 100_000
@@ -41,21 +42,28 @@ class KMeans(Recipe):
         import torch
         from safetensors.torch import save_file
 
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         k = ctx.params.clusters
         index_dtype = torch.uint8 if k <= 256 else torch.int16 if k <= 32768 else torch.int32
         stored: dict[str, Any] = {}
         clustered_bits = 0.0
         names = set()
+        changed = False
         for name, module in selected(model, ctx.params.layers, (torch.nn.Linear, torch.nn.Conv2d)):
             weights = module.weight.detach().cpu().numpy()
             codebook, indices = cluster(weights, k)
+            changed = changed or not np.array_equal(weights, codebook[indices])
             with torch.no_grad():
                 module.weight.copy_(torch.from_numpy(codebook[indices]))
             stored[f"{name}.weight.codebook"] = torch.from_numpy(codebook)
             stored[f"{name}.weight.indices"] = torch.from_numpy(indices).to(index_dtype)
             clustered_bits += indices.size * math.log2(k) + codebook.size * 32
             names.add(f"{name}.weight")
+        if not changed:
+            raise RunnerError(
+                f"k-means with k={k} left every weight as it was (no selected layer has more "
+                f"than {k} distinct values): the model is unchanged; lower `clusters`"
+            )
         params = nonzero = 0
         other_bits = 0.0
         seen: set[int] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,41 @@ from runner.recipes.base import Built, Recipe, RecipeContext
 OPSET = 17
 
 
+def forward_order(model: Any, names: list[str]) -> list[str]:
+    """The sample's input names in the order `model.forward` takes them.
+
+    The tracer flattens keyword inputs in the signature's order, and `input_names` names
+    the graph's inputs by position: named in the tokenizer's order (`input_ids,
+    token_type_ids, attention_mask` for BERT), `attention_mask` would feed the token-type
+    embeddings. Inputs the signature does not name cannot be placed, so they are refused.
+    """
+    parameters = list(inspect.signature(model.forward).parameters)
+    unknown = [name for name in names if name not in parameters]
+    if unknown:
+        raise RunnerError(
+            f"ONNX export: {type(model).__name__}.forward() takes no {', '.join(unknown)}; "
+            "cannot place those inputs in the graph"
+        )
+    return [name for name in parameters if name in names]
+
+
+def check_graph_inputs(path: Path, names: list[str]) -> None:
+    """The exported graph's inputs are the names we fed, in that order (a dropped unused
+    input shifts nothing: names are checked, not positions)."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    initializers = {i.name for i in graph.initializer}
+    inputs = [i.name for i in graph.input if i.name not in initializers]
+    if [n for n in names if n in inputs] != inputs:
+        raise RunnerError(
+            f"ONNX export: the graph takes {', '.join(inputs)}; fed {', '.join(names)}"
+        )
+
+
 def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
-    """Trace the fp32 model on the first sample; every input and output axis left dynamic."""
+    """Trace the fp32 model on the first sample; every input and output axis left dynamic.
+    Inputs are named in forward()'s order, which is the traced graph's."""
     import torch
 
     if ctx.task.generates:
@@ -24,11 +58,11 @@ def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
             "ONNX export of a generating model (encoder-decoder, generate()) is "
             "not built here; measure it with a torch recipe"
         )
-    model = ctx.task.load_model()  # its ModelOutput is flattened: logits come first
+    model = ctx.base_model()  # its ModelOutput is flattened: logits come first
     sample = ctx.samples[0].inputs
-    names = list(sample)
-    tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in sample.items()}
-    axes = {k: {i: f"{k}_{i}" for i in range(v.ndim)} for k, v in sample.items()}
+    names = forward_order(model, list(sample))
+    tensors = {k: torch.from_numpy(np.ascontiguousarray(sample[k])) for k in names}
+    axes = {k: {i: f"{k}_{i}" for i in range(v.ndim)} for k, v in tensors.items()}
     axes["logits"] = {0: "batch", 1: "dim_1"}
     try:
         with warnings.catch_warnings():
@@ -46,6 +80,7 @@ def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
             )
     except Exception as exc:  # the exporter raises many kinds; all mean "cannot export"
         raise RunnerError(f"ONNX export failed: {str(exc).splitlines()[0][:300]}") from None
+    check_graph_inputs(path, names)
     return path
 
 
@@ -64,6 +99,19 @@ def onnx_stats(path: Path) -> tuple[int, int, float]:
         nonzero += count
         bits += count * array.dtype.itemsize * 8
     return params, nonzero, bits
+
+
+def require_quantized(path: Path, method: str) -> None:
+    """A quantizer that quantized no node leaves an fp32 graph: a finding, not int8."""
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    int8 = (onnx.TensorProto.INT8, onnx.TensorProto.UINT8)
+    if not any(i.data_type in int8 for i in graph.initializer):
+        raise RunnerError(
+            f"{method}: ONNX Runtime quantized no node of this graph (no int8 weight in the "
+            "result): the model is unchanged"
+        )
 
 
 def built(ctx: RecipeContext, path: Path, scheme: str) -> Built:

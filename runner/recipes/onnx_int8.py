@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runner.recipes.base import Built, Recipe, RecipeContext
-from runner.recipes.onnx_export import built, preprocessed
+from runner.recipes.onnx_export import built, preprocessed, require_quantized
 
 
 class OnnxInt8(Recipe):
@@ -17,4 +17,5 @@ class OnnxInt8(Recipe):
         quantize_dynamic(
             str(ready), str(target), weight_type=QuantType.QInt8, per_channel=ctx.params.per_channel
         )
+        require_quantized(target, "onnx-int8")
         return built(ctx, target, "onnx (int8 weights)")

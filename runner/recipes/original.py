@@ -14,7 +14,7 @@ class Original(Recipe):
         import torch
 
         dtype = getattr(torch, DTYPES[getattr(ctx.params, "dtype", "float32")])
-        return save_torch(ctx.task.load_model(dtype=dtype), ctx)
+        return save_torch(ctx.base_model(None if dtype == torch.float32 else dtype), ctx)
 
 
 class Distilled(Original):

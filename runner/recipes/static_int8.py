@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from runner.recipes.base import Built, Recipe, RecipeContext
-from runner.recipes.onnx_export import built, calibration_reader, preprocessed
+from runner.recipes.onnx_export import built, calibration_reader, preprocessed, require_quantized
 
 
 class StaticInt8(Recipe):
@@ -24,4 +24,5 @@ class StaticInt8(Recipe):
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
         )
+        require_quantized(target, "static-int8")
         return built(ctx, target, "onnx (int8 weights and activations)")

@@ -19,7 +19,7 @@ class TorchScript(Recipe):
 
         if ctx.task.generates:
             raise Unsupported("TorchScript of a generating model is not built here")
-        model = ctx.task.load_model()
+        model = ctx.base_model()
         sample = {
             k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in ctx.samples[0].inputs.items()
         }

@@ -35,13 +35,13 @@ def column(row: dict[str, Any], role: str, columns: dict[str, str], *defaults: s
 class Task(ABC):
     name: ClassVar[str]
     auto_class: ClassVar[str]  # transformers Auto class that loads the model
-    max_new_tokens: ClassVar[int] = 64
 
     def __init__(self, folder: Path, columns: dict[str, str] | None = None) -> None:
         self.generates = False  # whether predictions come from generate(), not one forward
         self.folder = folder
         self.columns = columns or {}
         self.config: Any = None
+        self.decoding: Any = None  # a generating task's Decoding (runner/tasks/decoding.py)
 
     def auto_class_for(self, config: Any) -> str:
         return self.auto_class

@@ -12,7 +12,10 @@ from runner import metrics
 from runner.backends import Backend
 from runner.errors import RunnerError
 from runner.loading.data import row_file
+from runner.tasks import decoding
 from runner.tasks.base import Sample, Task, column
+
+PROMPT_TOKENS = 4  # Whisper's decoder prompt: start, language, task, no-timestamps
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -58,7 +61,8 @@ class SpeechRecognition(Task):
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
         from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer
 
-        self.auto_class_for(AutoConfig.from_pretrained(self.folder))
+        self.config = self.config or AutoConfig.from_pretrained(self.folder)
+        self.auto_class_for(self.config)
         extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
         rate = getattr(extractor, "sampling_rate", 16000)
@@ -77,7 +81,34 @@ class SpeechRecognition(Task):
             }
             reference = str(column(row, "text", self.columns, "text", "sentence", "transcription"))
             out.append(Sample(inputs, reference))
+        if self.generates:
+            self.decoding = self.decoding_for([s.reference for s in out])
         return out
+
+    def decoding_for(self, references: list[str]) -> decoding.Decoding:
+        """Whisper decodes one 30 s window without timestamps: tokens from
+        `no_timestamps_token_id + 1` on are timestamps and are suppressed, so a segment never
+        ends early and generate() never loops over the window again (each pass with a
+        fresh budget)."""
+        from transformers import GenerationConfig
+
+        limit = getattr(self.config, "max_target_positions", None)
+        try:
+            base = GenerationConfig.from_pretrained(self.folder)
+        except OSError:
+            base = None
+        no_timestamps = getattr(base, "no_timestamps_token_id", None)
+        vocab = int(getattr(self.config, "vocab_size", 0) or 0)
+        timestamps = list(range(no_timestamps + 1, vocab)) if no_timestamps is not None else []
+        return decoding.setup(
+            self.folder,
+            self.config,
+            self.tokenizer,
+            references,
+            limit - PROMPT_TOKENS if limit else None,
+            suppress=timestamps,
+            extra={"return_timestamps": False},
+        )
 
     def predict(self, backend: Backend, sample: Sample) -> Any:
         if self.ctc and hasattr(self.tokenizer, "word_delimiter_token"):
@@ -91,9 +122,7 @@ class SpeechRecognition(Task):
                 [t for t in collapsed if t != blank], skip_special_tokens=True
             )
         else:
-            limit = getattr(self.config, "max_target_positions", None)  # start tokens fit too
-            budget = min(self.max_new_tokens, limit - 4) if limit else self.max_new_tokens
-            ids = backend.generate(sample.inputs, budget)
+            ids = backend.generate(sample.inputs, self.decoding.config).ids
             text = self.tokenizer.decode(ids[0], skip_special_tokens=True)
         return " ".join(str(text).split())
 

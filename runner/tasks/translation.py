@@ -8,22 +8,23 @@ import numpy as np
 
 from runner import metrics
 from runner.backends import Backend
+from runner.tasks import decoding
 from runner.tasks.base import Sample, Task, column
 
 
 class Translation(Task):
     name = "translation"
     auto_class = "AutoModelForSeq2SeqLM"
-    max_new_tokens = 128
 
     def __init__(self, folder: Any, columns: dict[str, str] | None = None) -> None:
         super().__init__(folder, columns)
         self.generates = True
 
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
-        from transformers import AutoTokenizer
+        from transformers import AutoConfig, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.config = self.config or AutoConfig.from_pretrained(self.folder)
         out = []
         for row in rows:
             source = str(column(row, "source", self.columns, "source", "src", "input"))
@@ -34,10 +35,13 @@ class Translation(Task):
                 "attention_mask": encoded["attention_mask"].astype(np.int64),
             }
             out.append(Sample(inputs, target))
+        self.decoding = decoding.setup(
+            self.folder, self.config, self.tokenizer, [s.reference for s in out]
+        )
         return out
 
     def predict(self, backend: Backend, sample: Sample) -> Any:
-        ids = backend.generate(sample.inputs, self.max_new_tokens)
+        ids = backend.generate(sample.inputs, self.decoding.config).ids
         return str(self.tokenizer.decode(ids[0], skip_special_tokens=True)).strip()
 
     def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> metrics.Score:

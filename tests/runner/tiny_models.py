@@ -59,7 +59,9 @@ NER_LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
 def tokenizer(cls_sep: bool = False) -> Any:
-    """A lower-casing word-level fast tokenizer over WORDS."""
+    """A lower-casing word-level fast tokenizer over WORDS. With `cls_sep` it is BERT's:
+    `[CLS] a [SEP]`, and `input_ids, token_type_ids, attention_mask` in that order, which
+    is not the order `BertModel.forward` takes them in."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -83,6 +85,11 @@ def tokenizer(cls_sep: bool = False) -> Any:
         mask_token="[MASK]",
         eos_token="</s>",
         additional_special_tokens=["<|startoftranscript|>"],
+        model_input_names=(
+            ["input_ids", "token_type_ids", "attention_mask"]
+            if cls_sep
+            else ["input_ids", "attention_mask"]
+        ),
     )
 
 
