@@ -118,7 +118,8 @@ def test_ordinary_text_is_left_as_it_is(text: str) -> None:
         ("- item", "\\- item"),
         ("1. item", "1\\. item"),
         ("see #12", "see #&#8203;12"),
-        ("[click](https://evil)", "[click]\\(https://evil)"),
+        ("[click](https://evil)", "\\[click]\\(https://evil)"),
+        ("runs[1] [x]: https://e", "runs[1] [x]: https://e"),
         ("$x$ **bold**", "\\$x\\$ \\*\\*bold\\*\\*"),
         ("a\u202eb", "ab"),
     ],
@@ -229,3 +230,22 @@ def test_json_text_keeps_its_value_and_carries_no_legacy_command(data: dict[str,
     assert json.loads(text) == data
     assert "##[" not in text
     assert not [line for line in text.split("\n") if line.lstrip().startswith("::")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile)
+def test_markdown_starting_a_line_or_an_item_stays_text(text: str) -> None:
+    out = md(text)
+    if not out:
+        return
+    assert [t.type for t in GFM.parse(out)] == ["paragraph_open", "inline", "paragraph_close"]
+    item = [t.type for t in GFM.parse(f"- {out}")]
+    assert item == [
+        "bullet_list_open",
+        "list_item_open",
+        "paragraph_open",
+        "inline",
+        "paragraph_close",
+        "list_item_close",
+        "bullet_list_close",
+    ], out
