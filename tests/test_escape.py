@@ -122,6 +122,7 @@ def test_ordinary_text_is_left_as_it_is(text: str) -> None:
         ("runs[1] [x]: https://e", "runs[1] [x]: https://e"),
         ("$x$ **bold**", "\\$x\\$ \\*\\*bold\\*\\*"),
         ("a\u202eb", "ab"),
+        ("::error::x ##[error]y", "\\::error::x ##\\[error]y"),
     ],
 )
 def test_markdown_escapes(text: str, expected: str) -> None:
@@ -177,6 +178,8 @@ def test_markdown_is_one_inert_line(text: str) -> None:
     assert MENTION.search(out) is None
     for ch in "|`*$":
         assert all(odd_backslashes_before(out, i) for i, c in enumerate(out) if c == ch)
+    assert LEGACY.search(out) is None  # a report printed to a job log stays text there too
+    assert not out.startswith("::")
     kinds = set(inline_tokens(f"x {out} y"))
     assert kinds <= {"text", "em_open", "em_close", "softbreak"}, (text, kinds)
 
