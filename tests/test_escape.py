@@ -118,9 +118,11 @@ def test_ordinary_text_is_left_as_it_is(text: str) -> None:
         ("- item", "\\- item"),
         ("1. item", "1\\. item"),
         ("see #12", "see #&#8203;12"),
-        ("[click](https://evil)", "[click]\\(https://evil)"),
+        ("[click](https://evil)", "\\[click]\\(https://evil)"),
+        ("runs[1] [x]: https://e", "runs[1] [x]: https://e"),
         ("$x$ **bold**", "\\$x\\$ \\*\\*bold\\*\\*"),
         ("a\u202eb", "ab"),
+        ("::error::x ##[error]y", "\\::error::x ##\\[error]y"),
     ],
 )
 def test_markdown_escapes(text: str, expected: str) -> None:
@@ -176,6 +178,8 @@ def test_markdown_is_one_inert_line(text: str) -> None:
     assert MENTION.search(out) is None
     for ch in "|`*$":
         assert all(odd_backslashes_before(out, i) for i, c in enumerate(out) if c == ch)
+    assert LEGACY.search(out) is None  # a report printed to a job log stays text there too
+    assert not out.startswith("::")
     kinds = set(inline_tokens(f"x {out} y"))
     assert kinds <= {"text", "em_open", "em_close", "softbreak"}, (text, kinds)
 
@@ -229,3 +233,22 @@ def test_json_text_keeps_its_value_and_carries_no_legacy_command(data: dict[str,
     assert json.loads(text) == data
     assert "##[" not in text
     assert not [line for line in text.split("\n") if line.lstrip().startswith("::")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(hostile)
+def test_markdown_starting_a_line_or_an_item_stays_text(text: str) -> None:
+    out = md(text)
+    if not out:
+        return
+    assert [t.type for t in GFM.parse(out)] == ["paragraph_open", "inline", "paragraph_close"]
+    item = [t.type for t in GFM.parse(f"- {out}")]
+    assert item == [
+        "bullet_list_open",
+        "list_item_open",
+        "paragraph_open",
+        "inline",
+        "paragraph_close",
+        "list_item_close",
+        "bullet_list_close",
+    ], out

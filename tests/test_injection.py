@@ -187,6 +187,9 @@ def test_mcv_compare_github_format_writes_only_our_commands(
     assert code == 1
     report = judge(data, record, in_tmp / "judged")
     assert_log_safe(out, failing(report))
+    markdown = cli("compare", str(path.relative_to(in_tmp)), "verification.json")[1]
+    assert markdown.startswith(render.marker(report))
+    assert_log_safe(markdown, 0)  # the Markdown report, printed into a job log
     assert_log_safe(err, 0)
     assert_inert_markdown(
         (in_tmp / "summary.md").read_text(encoding="utf-8"),

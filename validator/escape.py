@@ -5,8 +5,10 @@ dataset or a pull request goes through one of them where it is written out:
 
 - `md`: one line of GitHub Markdown (the PR comment, the README leaderboard, job summaries,
   compare reports). No line break, no HTML, none of our `<!-- ... -->` markers, no
-  `@mention` or `#123` cross-reference, no table cell break, no code span, link, emphasis
-  or block marker; ordinary text (Cyrillic, numbers, units) is left as it is.
+  `@mention` or `#123` cross-reference, no table cell break, no code span, link, math,
+  `*` emphasis or block marker; ordinary text (Cyrillic, numbers, units, `_` in ids) is
+  left as it is. A report is also printed to job logs, so `md` text carries no `##[` and
+  does not start with `::` either.
 - `log_text` and `command`: a line of a GitHub Actions job log. Workflow commands follow
   GitHub's escaping (data: `%` -> %25, CR -> %0D, LF -> %0A; properties also `:` -> %3A
   and `,` -> %2C; docs.github.com/actions/reference/workflow-commands-for-github-actions).
@@ -32,8 +34,8 @@ ZWSP = "&#8203;"  # a zero-width space, as Dependabot and Renovate put after `@`
 _MENTION = re.compile(r"(?<![A-Za-z0-9])([@#])(?=[A-Za-z0-9])")  # @user, @org/team, #12
 _LINK = re.compile(r"\]\(")  # `[text](url)` and `![alt](url)` need `](`
 # Where a line's start would make a block: heading, list item, ordered item, thematic break,
-# setext underline, fence. Only the first character is escaped, so `-5%` or `0.9` stay as they are.
-_BLOCK_START = re.compile(r"^(?:(?:#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)|-{3,}|_{3,}|=+$|~{3,})")
+# setext underline, fence, link definition. One character is escaped: `-5%`, `0.9` stay.
+_BLOCK_START = re.compile(r"^(?:(?:#{1,6}|[-+]|\d{1,9}[.)])(?=\s|$)|-{3,}|_{3,}|=+$|~{3,}|\[|::)")
 _LEGACY_COMMAND = "##["
 
 
@@ -49,7 +51,7 @@ def md(text: object) -> str:
     out = out.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     for ch in "|`*$":
         out = out.replace(ch, "\\" + ch)
-    out = _LINK.sub("]\\\\(", out)
+    out = _LINK.sub("]\\\\(", out).replace(_LEGACY_COMMAND, "##\\[")  # printed to a log too
     out = _MENTION.sub(lambda m: m[1] + ZWSP, out)
     start = _BLOCK_START.match(out)
     if start:  # `1.` escapes its dot, the rest their first character
