@@ -253,7 +253,9 @@ class ScratchWatch:
         while self.fd is None and not self.stop.wait(0.02) and time.monotonic() < deadline:
             for pid in self.pids():
                 try:
-                    fd = os.open(f"/proc/{pid}/root{self.scratch}", os.O_RDONLY | os.O_DIRECTORY)
+                    # Only a directory handle, for statvfs: nothing is read or written.
+                    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                    fd = os.open(f"/proc/{pid}/root{self.scratch}", flags)
                 except OSError:
                     continue
                 info = os.fstatvfs(fd)
