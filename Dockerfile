@@ -14,8 +14,8 @@ RUN apt-get update \
       bubblewrap git ca-certificates build-essential \
  && rm -rf /var/lib/apt/lists/*
 
-# A non-root user owns the virtual environment and the model cache (outside its home:
-# the sandbox binds nothing under the runner's home).
+# A non-root user owns the virtual environment and the model cache (not under ~/.cache:
+# the sandbox binds nothing under the home's hidden folders).
 RUN useradd --create-home --uid 1000 runner && mkdir -p /cache && chown runner /cache
 WORKDIR /opt/mcv
 COPY --chown=runner pyproject.toml constraints.txt README.md ./

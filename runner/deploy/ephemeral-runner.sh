@@ -2,7 +2,6 @@
 # One job, then gone: register an ephemeral runner, run it, let systemd start the next.
 # Needs RUNNER_URL (https://github.com/<org>/<repo>) and a registration token from
 # /etc/mcv-runner/token (fetched by the course staff's automation; never the PR's).
-# The work folder stays outside the runner user's home: the sandbox binds nothing there.
 set -euo pipefail
 cd /opt/actions-runner
 ./config.sh --unattended --ephemeral --replace --labels gpu --name "gpu-$(hostname)-$$" \

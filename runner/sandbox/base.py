@@ -183,8 +183,10 @@ def bind_refusal(path: Path, own: bool = False) -> str | None:
 
     Refused: a host-only folder (/proc, /sys, /dev, /run, /var/run), anything that holds
     one, lies under one, or crosses into a kernel filesystem; the runner's home, anything
-    holding it and (unless `own`: the backend's own interpreter) anything under it; a tree
-    holding a socket, pipe or device node."""
+    holding it and (unless `own`: the backend's own interpreter) anything under its
+    hidden entries (~/.ssh, ~/.config, ~/.cache, ...: credentials and tokens); a tree
+    holding a socket, pipe or device node. A checkout in the home (a developer's, or
+    actions-runner-controller's /home/runner/_work) stays usable."""
     resolved = path.resolve()
     if resolved == Path("/"):
         return "it is the host's whole filesystem"
@@ -195,10 +197,14 @@ def bind_refusal(path: Path, own: bool = False) -> str | None:
         if mount.is_relative_to(resolved) or resolved.is_relative_to(mount):
             return f"it crosses into the kernel filesystem mounted at {mount}"
     for home in runner_homes():
-        if home.is_relative_to(resolved) or (not own and resolved.is_relative_to(home)):
+        if home.is_relative_to(resolved):
+            return f"it is or holds the runner's home {home}"
+        below = resolved.relative_to(home).parts if resolved.is_relative_to(home) else ()
+        if not own and below and below[0].startswith("."):
             return (
-                f"it is, holds or lies under the runner's home {home} (keep the model "
-                "cache and work folders outside it, e.g. HF_HOME=/var/cache/mcv/huggingface)"
+                f"it lies under {home / below[0]}, a hidden folder of the runner's home "
+                "where credentials live (keep the model cache outside it, e.g. "
+                "HF_HOME=/var/cache/mcv/huggingface)"
             )
     if not resolved.exists():
         return "it does not exist"
@@ -247,7 +253,9 @@ class ScratchWatch:
         while self.fd is None and not self.stop.wait(0.02) and time.monotonic() < deadline:
             for pid in self.pids():
                 try:
-                    fd = os.open(f"/proc/{pid}/root{self.scratch}", os.O_RDONLY | os.O_DIRECTORY)
+                    # Only a directory handle, for statvfs: nothing is read or written.
+                    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                    fd = os.open(f"/proc/{pid}/root{self.scratch}", flags)
                 except OSError:
                     continue
                 info = os.fstatvfs(fd)

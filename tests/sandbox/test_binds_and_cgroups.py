@@ -27,10 +27,6 @@ from tests.sandbox.conftest import EMPTY_IMAGE
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _first_in_home() -> Path:
-    return next(iter(sorted(Path.home().iterdir())), Path.home())
-
-
 @pytest.fixture
 def hostile_paths(tmp_path: Path) -> list[Path]:
     """Paths a caller (a dataset row, a bug) might hand the backend to bind."""
@@ -54,7 +50,8 @@ def hostile_paths(tmp_path: Path) -> list[Path]:
         Path("/"),
         Path.home(),
         Path.home().parent,  # holds the home
-        _first_in_home(),
+        Path.home() / ".ssh",
+        Path.home() / ".cache" / "huggingface" / "token",
         sockets,
         sockets / "engine.sock",
         fifo,
@@ -69,6 +66,20 @@ def test_bind_refusal_names_why(hostile_paths: list[Path]) -> None:
     assert "engine.sock, a socket" in (reasons[str(hostile_paths[-3])] or "")
     assert "with-fifo/pipe, a socket, pipe" in (reasons[str(hostile_paths[-1])] or "")
     assert bind_refusal(REPO / "tests" / "data") is None  # an honest data folder passes
+
+
+def test_the_home_and_its_hidden_folders_are_refused_a_checkout_in_it_is_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home" / "runner"
+    (home / ".config" / "gh").mkdir(parents=True)
+    (home / "_work" / "course" / "submissions" / "t").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    assert "is or holds the runner's home" in (bind_refusal(home) or "")
+    assert "is or holds the runner's home" in (bind_refusal(home.parent) or "")
+    hidden = bind_refusal(home / ".config" / "gh") or ""
+    assert f"lies under {home / '.config'}, a hidden folder" in hidden
+    assert bind_refusal(home / "_work" / "course" / "submissions" / "t") is None
 
 
 def _request(read_only: list[Path], scratch: Path) -> Request:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
 import subprocess
 import threading
@@ -21,7 +22,8 @@ from tests.runner.test_reproduce import text_manifest
 from tests.sandbox.conftest import EMPTY_IMAGE
 from validator.verification import VerificationRecord
 
-TIMEOUT = 60  # s per run: a two-core machine shared with other work is slow
+ABSTRACT = f"\0mcv-sandbox-test-{os.getpid()}-"  # + backend: an abstract socket on the host
+TIMEOUT = 90  # s per run: a two-core machine shared with other work is slow
 PLANTED = {
     "GITHUB_TOKEN": "ghs_planted_github_token_0001",
     "ACTIONS_RUNTIME_TOKEN": "planted_runtime_token_0002",
@@ -149,7 +151,7 @@ def build(model_dir, out_dir):
             except OSError:
                 pass
     reached = []
-    for path in ("/run/docker.sock", "/var/run/docker.sock", *sockets):
+    for path in ("/run/docker.sock", "/var/run/docker.sock", ABSTRACT, *sockets):
         try:
             socket.socket(socket.AF_UNIX).connect(path)
             reached.append(path)
@@ -224,6 +226,9 @@ def sandboxed_job(
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
+    abstract = socket.socket(socket.AF_UNIX)  # as containerd's shims and X11 listen
+    abstract.bind(ABSTRACT + request.param)
+    abstract.listen()
     accepted: list[object] = []
     server.settimeout(0.5)
 
@@ -245,6 +250,7 @@ def sandboxed_job(
             .replace("REPO", repr(str(Path(__file__).resolve().parents[2])))
             .replace("SECRETS", repr(sorted(PLANTED.values())))
             .replace("HOST_FILES", repr(HOST_FILES))
+            .replace("ABSTRACT", repr(ABSTRACT + request.param))
         )
         (team / f"{name}.py").write_text(code)
         runs.append(
@@ -312,6 +318,7 @@ def sandboxed_job(
         "team": team,
         "record": record,
     }
+    abstract.close()
     monkeypatch.undo()
 
 
@@ -392,6 +399,9 @@ def test_no_host_proc_etc_or_socket(sandboxed_job: dict[str, Any]) -> None:
     assert "present=[]" in message
     assert "sockets=[]" in message
     assert "reached=[]" in message
+    probe = socket.socket(socket.AF_UNIX)
+    probe.connect(ABSTRACT + sandboxed_job["backend"])  # there to reach, from outside
+    probe.close()
     assert "accounts=['root', 'sandbox']" in message  # synthetic: no host account listed
     if sandboxed_job["backend"] == "bwrap":  # the engine adds its hostname, hosts, resolv
         etc = message.split("etc=")[1]
