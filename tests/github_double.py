@@ -18,6 +18,7 @@ import base64
 import copy
 import hashlib
 import json
+import posixpath
 import re
 import threading
 import time
@@ -435,9 +436,8 @@ class GitHubDouble:
         files = pull.at_head()
         path = path.strip("/")
         if path in pull.links:
-            target = str(Path(path).parent / pull.links[path])
-            target = "/".join(part for part in target.split("/") if part not in ("", "."))
-            if target in files and ".." not in target.split("/"):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), pull.links[path]))
+            if target in files:
                 path = target
             else:
                 return 200, self._content_json(
