@@ -44,6 +44,7 @@ WORKFLOWS = {  # the course repository's own workflow files and the names they d
     ".github/workflows/publish.yml": "publish",
 }
 BLOBS = "/_blobs/"  # where artifact downloads are redirected (not an API route)
+CONTROL = "/_double/"  # sets the double's state up from another process (not an API route)
 
 
 @dataclass
@@ -664,12 +665,58 @@ class GitHubDouble:
             return self._contents(unquote(params["path"]), args.get("ref"))
         return 501, {"message": f"the double does not implement {key} ({method})"}
 
+    # --- control (not GitHub's API): for stand-ins running in other processes ----------
+    def _control(self, method: str, path: str, raw: bytes) -> tuple[int, Any]:
+        """`POST runs` (add_run's arguments as JSON), `PATCH runs/<id>` (status,
+        conclusion), `PUT runs/<id>/artifacts/<name>` (the zip as the body), `POST pulls`
+        (add_pull's arguments; files as base64), `POST pulls/<n>/merge` ({"sha": ...}),
+        `GET state` (comments, labels, check runs, statuses)."""
+        parts = path.strip("/").split("/")
+        try:
+            if method == "GET" and parts == ["state"]:
+                return 200, {
+                    "comments": list(self.comments.values()),
+                    "labels": {n: p.labels for n, p in self.pulls.items()},
+                    "check_runs": self.check_runs,
+                    "statuses": self.statuses,
+                }
+            if (
+                method == "PUT"
+                and len(parts) == 4
+                and parts[0] == "runs"
+                and parts[2] == "artifacts"
+            ):
+                if int(parts[1]) not in self.runs:
+                    return 404, {"message": f"no run {parts[1]}"}
+                return 201, {"id": self.add_artifact(int(parts[1]), unquote(parts[3]), raw).id}
+            body = json.loads(raw) if raw else {}
+            if method == "POST" and parts == ["runs"]:
+                return 201, {"id": self.add_run(**body).id}
+            if method == "PATCH" and len(parts) == 2 and parts[0] == "runs":
+                run = self.runs[int(parts[1])]
+                run.status = body.get("status", run.status)
+                run.conclusion = body.get("conclusion", run.conclusion)
+                return 200, {"id": run.id}
+            if method == "POST" and parts == ["pulls"]:
+                files = {k: base64.b64decode(v) for k, v in body.pop("files", {}).items()}
+                tree = {k: base64.b64decode(v) for k, v in body.pop("tree", {}).items()}
+                return 201, {"number": self.add_pull(files=files, tree=tree, **body).number}
+            if method == "POST" and len(parts) == 3 and parts[::2] == ["pulls", "merge"]:
+                return 200, {"number": self.merge(int(parts[1]), body["sha"]).number}
+        except (KeyError, TypeError, ValueError) as exc:
+            return 400, {"message": f"control {method} {path}: {exc!r}"}
+        return 404, {"message": f"no control route {method} {path}"}
+
     # --- HTTP --------------------------------------------------------------------------
     def handle(
         self, method: str, raw_path: str, raw_body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
         parsed = urlparse(raw_path)
         path = parsed.path
+        if path.startswith(CONTROL):
+            with self.lock:
+                status, data = self._control(method, path[len(CONTROL) :], raw_body)
+            return status, {}, json.dumps(data).encode()
         body = json.loads(raw_body) if raw_body else None
         with self.lock:
             self.requests.append(Recorded(method, path, body, time.monotonic()))

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import subprocess
+import urllib.request
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -520,3 +521,23 @@ def test_a_push_that_is_no_merge_publishes_nothing(cli: Any, course: Course, clo
     assert code == 0
     assert "is no pull request's merge: nothing to publish" in err
     unpublished(clone)
+
+
+def test_the_double_can_be_set_up_over_http_for_stand_ins(cli: Any, course: Course) -> None:
+    """What the e2e stand-ins do from other processes: add a run, upload its artifact."""
+
+    def call(method: str, path: str, data: bytes) -> dict[str, Any]:
+        url = course.double.base_url + "/_double/" + path
+        request = urllib.request.Request(url, data=data, method=method)  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
+            return dict(json.loads(response.read()))
+
+    spec = {"path": REPRODUCE, "event": "workflow_run", "head_sha": MAIN, "conclusion": None}
+    run_id = call("POST", "runs", json.dumps(spec).encode())["id"]
+    call("PUT", f"runs/{run_id}/artifacts/verification-{HEAD}", course.artifact())
+    call("PATCH", f"runs/{run_id}", json.dumps({"conclusion": "success"}).encode())
+    code, _, err = comment(cli, course, run_id)
+    assert code == 0, err
+    with urllib.request.urlopen(course.double.base_url + "/_double/state", timeout=10) as got:  # noqa: S310
+        state = json.loads(got.read())
+    assert state["labels"] == {"7": ["mcv:verified"]}
