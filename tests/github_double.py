@@ -591,6 +591,10 @@ class GitHubDouble:
         if key == "GET /repos/{owner}/{repo}/pulls":
             state = args.get("state", "open")
             pulls = [p for p in self.pulls.values() if state in ("all", p.state)]
+            if "head" in args:  # `owner:branch`
+                pulls = [
+                    p for p in pulls if f"{p.head_repo.split('/')[0]}:{p.head_ref}" == args["head"]
+                ]
             pulls.sort(key=lambda p: -p.number)
             return 200, [self._pull_json(p) for p in self._page(pulls, args)]
         if key == "GET /repos/{owner}/{repo}/pulls/{pull_number}":
@@ -610,11 +614,13 @@ class GitHubDouble:
             data.update(sha=params["ref"], url=f"{self._repo_url()}/commits/{params['ref']}")
             return 200, data
         if key == "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls":
+            # As GitHub: a commit that only a fork has is associated with no PR here.
             sha = params["commit_sha"]
             return 200, [
                 self._pull_json(p)
                 for p in self.pulls.values()
-                if sha in (p.head_sha, p.merge_commit_sha)
+                if sha == p.merge_commit_sha
+                or (sha == p.head_sha and p.head_repo == self.full_name)
             ]
         if key == "GET /repos/{owner}/{repo}/issues/{issue_number}":
             return 200, self._issue_json(number)

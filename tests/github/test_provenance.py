@@ -319,6 +319,15 @@ def test_a_workflow_named_validate_from_the_fork_is_refused(cli: Any, course: Co
     assert not (course.tmp_path / "manifest").exists()
 
 
+def test_a_validate_run_no_open_pr_matches_is_refused(cli: Any, course: Course) -> None:
+    """Same SHA, another fork's branch: the PR is found by head repository and branch."""
+    other = course.double.add_run(VALIDATE, "pull_request", HEAD, "submission", "rival/course")
+    code, _, err = fetch(cli, course, other.id)
+    assert code == 2
+    assert "0 open pull requests have head rival/course:submission" in err
+    assert not (course.tmp_path / "manifest").exists()
+
+
 def test_a_replaced_validate_yml_does_not_get_past_prepare(cli: Any, course: Course) -> None:
     """The PR's own validate.yml is `run: true` and succeeds; prepare's own checks fail."""
     course.pull.files[".github/workflows/validate.yml"] = b"jobs: {check: {steps: [{run: 'true'}]}}"

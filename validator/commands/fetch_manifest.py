@@ -58,12 +58,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("$GITHUB_TOKEN is not set")
     api = PyGithubApi(args.repo, token, args.api_url, throttle=args.throttle)
     validate = provenance.verified_run(api, args.validate_run, provenance.VALIDATE, "pull_request")
-    pull = publish.resolve_pull(api, None, validate.head_sha)
-    if (pull.head_repo, pull.head_ref) != (validate.head_repo, validate.head_branch):
-        raise provenance.ProvenanceError(
-            f"#{pull.number} is {pull.head_repo}:{pull.head_ref}, but validate run "
-            f"{validate.id} ran for {validate.head_repo}:{validate.head_branch}"
-        )
+    pull = provenance.pull_of_validate_run(api, validate)
     changed = api.changed_files(pull.number)
     path, raw = publish.manifest_of(api, pull, None)
     manifest = parse(raw, path).manifest

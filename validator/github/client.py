@@ -94,6 +94,7 @@ class GitHubApi(Protocol):
     def repository(self) -> RepoInfo: ...
     def pull(self, number: int) -> PullInfo: ...
     def pulls_for_commit(self, sha: str) -> list[PullInfo]: ...
+    def open_pulls(self, head: str | None) -> list[PullInfo]: ...
     def changed_files(self, number: int) -> list[str]: ...
     def file_at(self, path: str, ref: str, max_bytes: int) -> bytes: ...
     def contents(self, path: str, ref: str) -> Entry | list[Entry]: ...
@@ -251,6 +252,16 @@ class PyGithubApi:
             return [_pull(pr) for pr in self.repo.get_commit(sha).get_pulls()]
 
         return list(self.call(f"GET pulls of commit {sha[:12]}", fetch))
+
+    def open_pulls(self, head: str | None) -> list[PullInfo]:
+        """Open PRs, of one head (`owner:branch`) when given. The commit route above finds
+        no PR for a commit that exists only in a fork; this one does."""
+
+        def fetch() -> list[PullInfo]:
+            found = self.repo.get_pulls(state="open", **({"head": head} if head else {}))
+            return [_pull(pr) for pr in found]
+
+        return list(self.call(f"GET open pulls{' of ' + head if head else ''}", fetch))
 
     def changed_files(self, number: int) -> list[str]:
         """Every path the PR touches; a rename counts both its old and its new path."""

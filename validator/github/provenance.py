@@ -192,6 +192,25 @@ def current_pull(api: GitHubApi, claimed: PullRecord) -> PullInfo:
     return pull
 
 
+def pull_of_validate_run(api: GitHubApi, run: RunInfo) -> PullInfo:
+    """The one open PR whose head is the validate run's: repository, branch and SHA.
+
+    Looked up by `owner:branch` (GitHub's commit-to-PR route finds nothing for a commit
+    that only a fork has)."""
+    owner = (run.head_repo or "").split("/")[0]
+    candidates = [
+        p
+        for p in api.open_pulls(f"{owner}:{run.head_branch}")
+        if p.head_sha == run.head_sha and p.head_repo == run.head_repo
+    ]
+    if len(candidates) != 1:
+        raise ProvenanceError(
+            f"{len(candidates)} open pull requests have head {run.head_repo}:{run.head_branch} "
+            f"at {run.head_sha[:12]} (validate run {run.id}); expected exactly one"
+        )
+    return candidates[0]
+
+
 def merged_pull(api: GitHubApi, sha: str) -> PullInfo | None:
     """The PR whose merge made commit `sha`, or None (a push that is no merge)."""
     merged = [p for p in api.pulls_for_commit(sha) if p.merged and p.merge_commit_sha == sha]
