@@ -165,3 +165,14 @@ def test_prepare_repeats_every_pr_level_check_from_the_api() -> None:
         "contents": "read",
         "pull-requests": "read",
     }
+
+
+def test_every_job_uses_the_manifest_prepare_fetched() -> None:
+    """Not a `find` over the fetched folder: team files may be named like manifests."""
+    jobs = load(REPO / ".github" / "workflows" / "reproduce.yml")["jobs"]
+    assert jobs["prepare"]["outputs"]["manifest"] == "${{ steps.fetch.outputs.manifest }}"
+    for name in ("reproduce", "merge"):
+        (step,) = [s for s in jobs[name]["steps"] if "MANIFEST" in s.get("env", {})]
+        assert step["env"]["MANIFEST"] == "${{ needs.prepare.outputs.manifest }}"
+        assert '"$MANIFEST"' in step["run"]
+    assert "find manifest" not in (REPO / ".github" / "workflows" / "reproduce.yml").read_text()
