@@ -206,6 +206,15 @@ def test_a_pull_json_naming_another_pr_is_refused(cli: Any, course: Course) -> N
     nothing_posted(course.double)
 
 
+def test_a_run_for_another_teams_manifest_is_refused(cli: Any, course: Course) -> None:
+    other = course.record.model_copy(update={"manifest_path": "submissions/other/hw-2.yaml"})
+    run = course.reproduce(course.artifact(other, manifest="submissions/other/hw-2.yaml"))
+    code, _, err = comment(cli, course, run.id)
+    assert code == 2
+    assert "reproduced `submissions/other/hw-2.yaml`, which #7 does not change" in err
+    nothing_posted(course.double)
+
+
 def test_an_artifact_without_pull_json_is_refused(cli: Any, course: Course) -> None:
     run = course.reproduce(zipped({"verification.json": course.record.model_dump_json().encode()}))
     code, _, err = comment(cli, course, run.id)

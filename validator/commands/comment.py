@@ -147,6 +147,11 @@ def run(args: argparse.Namespace) -> int:
         path, raw = str(args.manifest), args.manifest.read_bytes()
     else:
         path, raw = publish.manifest_of(api, pull, wanted)
+        if run_id is not None and path != wanted:
+            raise provenance.ProvenanceError(
+                f"run {run_id} reproduced `{wanted}`, which #{pull.number} does not change "
+                f"(it changes `{path}`); nothing was posted"
+            )
     manifest, static, doc = _manifest(raw, path)
     report = build(manifest, record, static, config, doc.sha256)
     deadline = config.homework(manifest.homework).deadline
