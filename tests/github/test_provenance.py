@@ -185,6 +185,24 @@ def test_a_run_that_is_not_the_default_branch_reproduce_is_refused(
     assert not course.double.calls("GET", "/_blobs/")  # its artifact was never downloaded
 
 
+def test_names_from_github_cannot_write_workflow_commands(cli: Any, course: Course) -> None:
+    forged = course.double.add_run(
+        ".github/workflows/evil\n::warning::.yml",
+        "pull_request",
+        HEAD,
+        head_branch="x\n::notice::y",
+        name="reproduce\n::add-mask::x\r\n::error title=Verified::ok",
+        artifacts={f"verification-{HEAD}": course.artifact()},
+    )
+    code, _, err = comment(cli, course, forged.id)
+    assert code == 2
+    assert "reproduce\\n::add-mask::x\\r\\n::error title=Verified::ok" in err
+    assert "its head branch is `x\\n::notice::y`" in err
+    assert all(not line.startswith("::") for line in err.splitlines())
+    assert len(err.strip().splitlines()) == 1
+    nothing_posted(course.double)
+
+
 def test_a_stale_head_is_refused(cli: Any, course: Course) -> None:
     run = course.reproduce()
     course.pull.head_sha = NEWER  # the team pushed again after the run started
