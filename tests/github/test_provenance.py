@@ -336,6 +336,31 @@ def test_fetch_writes_the_manifest_named_team_files_and_the_pr_from_the_api(
     assert check(cli, course)[0] == 0
 
 
+def test_a_named_folder_is_fetched_file_by_file_and_a_link_inside_is_refused(
+    cli: Any, course: Course
+) -> None:
+    data, _ = honest(500)
+    data["model"]["id"] = "./submissions/ml_masters/model"
+    course.pull.files[MANIFEST] = manifest_bytes(data)
+    course.pull.tree.update(
+        {
+            "submissions/ml_masters/model/config.json": b"{}",
+            "submissions/ml_masters/model/tokenizer/vocab.txt": b"a\nb\n",
+        }
+    )
+    code, _, err = fetch(cli, course)
+    assert code == 0, err
+    folder = course.tmp_path / "manifest" / "submissions/ml_masters/model"
+    assert (folder / "config.json").read_bytes() == b"{}"
+    assert (folder / "tokenizer/vocab.txt").read_bytes() == b"a\nb\n"
+    course.pull.links["submissions/ml_masters/model/tokenizer/key"] = "/root/.ssh/id_rsa"
+    (course.tmp_path / "manifest").rename(course.tmp_path / "first")
+    code, _, err = fetch(cli, course)
+    assert code == 2
+    assert "`submissions/ml_masters/model/tokenizer/key` is a symbolic link" in err
+    assert not (course.tmp_path / "manifest").exists()
+
+
 def test_a_workflow_named_validate_from_the_fork_is_refused(cli: Any, course: Course) -> None:
     evil = course.double.add_run(
         ".github/workflows/mine.yml", "pull_request", HEAD, "submission", FORK, name="validate"
