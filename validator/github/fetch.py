@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 
 from validator.errors import UserError
+from validator.escape import log_text
 from validator.github.client import Entry, GitHubApi, GitHubError
-from validator.github.provenance import one_line
 from validator.manifest.methods import CustomParams, DistilledParams
 from validator.manifest.schema import Manifest
 
@@ -26,7 +26,7 @@ class FetchError(UserError):
     """A named file cannot be handed to the runner; the message says which and why."""
 
     def __init__(self, message: str) -> None:
-        super().__init__(one_line(message))  # it quotes the manifest's own strings
+        super().__init__(log_text(message))  # it quotes the manifest's own strings
 
 
 def _is_path(name: str) -> bool:

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from validator.errors import UserError
+from validator.escape import log_text
 from validator.github import artifact
 from validator.github.client import ArtifactInfo, GitHubApi, PullInfo, RepoInfo, RunInfo
 from validator.manifest.base import StrictModel
@@ -38,19 +39,11 @@ MANIFEST_PATH = re.compile(
 SHA = r"^[0-9a-f]{40}$"
 
 
-def one_line(text: str) -> str:
-    """A message that quotes names from GitHub (a workflow's `name:`, a branch, a path),
-    with every control character escaped: nothing can start a new log line (`::error`)."""
-    return "".join(
-        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text
-    )
-
-
 class ProvenanceError(UserError):
     """An artifact, run or pull request is not what it claims; nothing is acted on."""
 
     def __init__(self, message: str, details: list[str] | None = None) -> None:
-        super().__init__(one_line(message) + "".join(f"\n  {one_line(d)}" for d in details or []))
+        super().__init__(log_text(message) + "".join(f"\n  {log_text(d)}" for d in details or []))
 
 
 class PullRecord(StrictModel):
