@@ -7,7 +7,6 @@ where to fix it); the others held.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +38,7 @@ def test_a_deeply_nested_config_json_fails_its_run_not_the_job(
         tmp_path, tiny_models["text-classification"], [{"label": "o", "method": "original"}], 2
     )
     (manifest.parent / "model" / "config.json").write_text("[" * DEEP)
-    code = main(
-        ["reproduce", str(manifest), "--out", str(tmp_path / "out"), "--sandbox", "bwrap"]
-    )
+    code = main(["reproduce", str(manifest), "--out", str(tmp_path / "out"), "--sandbox", "bwrap"])
     assert code != EXIT_BUG, "mcv reproduce: internal error (a traceback), no record"
     assert (tmp_path / "out" / "verification.json").exists(), f"exit {code}, no record"
     record = VerificationRecord.model_validate_json(
@@ -117,9 +114,12 @@ def test_rows_a_compressed_dataset_expands_to_are_capped(tmp_path: Path) -> None
     try:
         rows = parse_rows(source, 4, sandbox, settings, inputs)
     except RunnerError as exc:  # a fix may refuse the rows, saying why
-        assert "rows" in str(exc)
+        refusal = str(exc)
+    else:
+        refusal = ""
+    if refusal:
+        assert "rows" in refusal
         return
     written = rows.stat().st_size
     assert written <= limits.scratch_bytes, f"{written >> 20} MiB of rows on the runner's disk"
     assert seen[0] <= limits.scratch_bytes, f"{seen[0] >> 20} MiB held in the runner"
-
