@@ -217,7 +217,7 @@ def test_what_a_run_prints_is_capped_in_the_runner(hostile_job: dict[str, Any]) 
 @pytest.mark.xfail(
     strict=True,
     reason="bwrap is started with the runner's own stdin (runner/sandbox/bwrap.py "
-    "_watched and probe: no stdin=subprocess.DEVNULL); the script reads it",
+    "_watched: Popen without stdin=subprocess.DEVNULL); the script reads it",
 )
 def test_the_runners_stdin_does_not_reach_the_run(hostile_job: dict[str, Any]) -> None:
     message = hostile_job["runs"]["stdin"].error or ""
