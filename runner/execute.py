@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
 from runner.harness import Job, child_main, failed, fetch_model, job_to_dict, samples_of
@@ -221,7 +223,38 @@ def run_in_sandbox(
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = outcome.reason or _exit_reason(outcome.returncode)
         return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)
-    return RunRecord.model_validate_json(result[-1])
+    return _taken(job, result, outcome.returncode, started)
+
+
+def _taken(job: Job, result: list[str], code: int, started: float) -> RunRecord:
+    """The harness prints one result line and exits 0. Anything else means something in
+    the run (a team's script shares its uid) wrote or cut short what the parent reads:
+    nothing of it is taken. (Issue 13's coordinator, which scores and times from outside,
+    is what takes the run's word out of the record altogether.)"""
+    if len(result) > 1:
+        return failed(
+            job,
+            "failed",
+            f"the run printed {len(result)} result lines, one more than its harness writes: "
+            "something in the run wrote its own; none is taken",
+            started,
+        )
+    if code != 0:
+        return failed(
+            job,
+            "failed",
+            f"{_exit_reason(code).replace(' without a result', '')} after printing its "
+            "result: the harness exits 0 once it has written it, so none is taken",
+            started,
+        )
+    try:
+        record = RunRecord.model_validate_json(result[0])
+    except ValidationError:
+        return failed(job, "failed", "the run's result line is not a run record", started)
+    run = Manifest.model_validate_json(job.manifest_json).runs[job.run_index]
+    if (record.label, record.method) != (run.label, run.method):
+        return failed(job, "failed", "the run's result names another run", started)
+    return record
 
 
 def reproduce(

@@ -93,7 +93,7 @@ def read_card(path: Path | None) -> dict[str, Any]:
     front = text[3:].split("\n---", 1)[0]
     try:
         data = yaml.load(front, Loader=_NoAliases)  # noqa: S506 - a SafeLoader without aliases
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # parsed outside the sandbox: no nesting bomb
         raise RunnerError("the dataset card's YAML header cannot be read") from None
     return data if isinstance(data, dict) else {}
 

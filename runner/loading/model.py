@@ -114,6 +114,9 @@ def _download(model_id: str, revision: str | None) -> Path:
         raise RunnerError(f"model `{model_id}`: {exc}") from None
 
 
+MAX_CONFIG_BYTES = 4 * 2**20
+
+
 def check_safe(folder: Path) -> Path:
     """Refuse what would execute code when loaded: pickles and custom modelling code."""
     weights = sorted(p.name for p in folder.glob("*.safetensors"))
@@ -127,8 +130,12 @@ def check_safe(folder: Path) -> Path:
     config = folder / "config.json"
     if not config.is_file():
         raise RunnerError(f"model `{folder}` has no config.json")
+    if config.stat().st_size > MAX_CONFIG_BYTES:
+        raise RunnerError(f"model `{folder}`: config.json is over 4 MiB; refused")
     try:
         data = json.loads(config.read_text(encoding="utf-8"))
+    except RecursionError:  # parsed here, outside the sandbox: a nesting bomb is refused
+        raise RunnerError(f"model `{folder}`: config.json is nested too deeply; refused") from None
     except (OSError, ValueError) as exc:
         raise RunnerError(f"model `{folder}`: config.json is unreadable: {exc}") from None
     if isinstance(data, dict) and "auto_map" in data:

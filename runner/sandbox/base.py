@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import runner
 import validator
@@ -55,6 +55,75 @@ class Outcome:
     lines: list[str]
     stderr: str
     reason: str | None = None  # a limit the backend saw hit: the run failed, whatever it said
+
+
+KEPT_LINES = 200  # of stdout, for a failed run's message; every line still goes to on_line
+STDERR_TAIL = 64 * 1024  # characters of stderr the runner keeps
+MAX_LINE = 64 * 2**20  # one line of stdout (a row, the result); longer stops the run
+
+
+class Output:
+    """What a run prints, as the runner holds it. The runner lives outside the run's
+    cgroup, so nothing the run writes may grow the runner's memory or disk unbounded:
+    every stdout line is handed on as it comes and only the last KEPT_LINES are kept, only
+    the tail of stderr is kept, one line is at most MAX_LINE bytes, and past
+    `limits.output_bytes` in all `stop()` is called and the run fails with that reason."""
+
+    def __init__(self, on_line: Callable[[str], None], cap: int, stop: Callable[[], None]):
+        self.on_line, self.cap, self.stop = on_line, cap, stop
+        self.lines: list[str] = []
+        self.stderr = ""
+        self.total = 0
+        self.reason: str | None = None
+        self._pending = b""
+
+    def _over(self, why: str) -> None:
+        if self.reason is None:
+            self.reason = why
+            self.stop()
+
+    def feed(self, chunk: bytes) -> None:
+        """Bytes of stdout as they come; complete lines are handed on."""
+        self.total += len(chunk)
+        if self.reason is not None:
+            return  # drained, not kept: the run is being stopped
+        if self.total > self.cap:
+            self._over(
+                f"the run printed more than {self.cap / GIB:g} GiB "
+                "(mcv reproduce --scratch-limit bounds it)"
+            )
+            return
+        self._pending += chunk
+        *complete, self._pending = self._pending.split(b"\n")
+        for raw in complete:
+            self._line(raw)
+        if len(self._pending) > MAX_LINE:
+            self._over(f"the run printed a line longer than {MAX_LINE >> 20} MiB")
+
+    def finish(self) -> None:
+        if self._pending and self.reason is None:
+            self._line(self._pending)
+        self._pending = b""
+
+    def _line(self, raw: bytes) -> None:
+        line = raw.decode("utf-8", errors="replace")
+        self.lines.append(line)
+        del self.lines[:-KEPT_LINES]
+        self.on_line(line)
+
+    def read_stdout(self, stream: Any) -> None:
+        """Drain a binary stream (until EOF), whatever the run does."""
+        for chunk in iter(lambda: stream.read1(65536), b""):
+            self.feed(chunk)
+        self.finish()
+
+    def read_stderr(self, stream: Any) -> None:
+        while True:
+            chunk = stream.read(8192)
+            if not chunk:
+                return
+            text = chunk.decode("utf-8", errors="replace") if isinstance(chunk, bytes) else chunk
+            self.stderr = (self.stderr + text)[-STDERR_TAIL:]
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from runner.sandbox.base import (
     NOBODY,
     SYSTEM,
     Outcome,
+    Output,
     Request,
     ScratchWatch,
     check_binds,
@@ -202,9 +203,9 @@ def _watched(
     try:
         process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
             cmd,
+            stdin=subprocess.DEVNULL,  # the runner's stdin is not the run's
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
             env=env,
             preexec_fn=prepare,
             start_new_session=True,
@@ -212,19 +213,10 @@ def _watched(
     except (OSError, subprocess.SubprocessError) as exc:  # e.g. no process left, no cgroup
         raise RunnerError(f"--sandbox bwrap: the run did not start: {exc}") from None
     watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
-    lines: list[str] = []
-    stderr: list[str] = []
-    drain = threading.Thread(
-        target=lambda: stderr.append(process.stderr.read() if process.stderr else "")
-    )
+    output = Output(on_line, limits.output_bytes, cgroup.kill)
+    drain = threading.Thread(target=output.read_stderr, args=(process.stderr,))
     drain.start()
-
-    def pump() -> None:
-        for line in process.stdout or []:
-            lines.append(line.rstrip("\n"))
-            on_line(lines[-1])
-
-    reader = threading.Thread(target=pump)
+    reader = threading.Thread(target=output.read_stdout, args=(process.stdout,))
     reader.start()
     code: int | None
     try:
@@ -236,7 +228,7 @@ def _watched(
     cgroup.kill()  # what the run left behind: a daemon, a grandchild in its own session
     reader.join(timeout=10)
     drain.join(timeout=10)
-    reason = None
+    reason = output.reason
     if cgroup.oom_kills():
         reason = (
             f"out of memory: the run's processes together reached its "
@@ -244,4 +236,4 @@ def _watched(
         )
     if watch.full():
         reason = watch.reason()
-    return Outcome(code, lines, "".join(stderr), reason)
+    return Outcome(code, output.lines, output.stderr, reason)

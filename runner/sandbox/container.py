@@ -25,9 +25,12 @@ from typing import Any
 
 from runner.errors import RunnerError
 from runner.sandbox.base import (
+    KEPT_LINES,
     NOBODY,
+    STDERR_TAIL,
     SYSTEM,
     Outcome,
+    Output,
     Request,
     ScratchWatch,
     check_binds,
@@ -136,7 +139,7 @@ class Docker:
     def options(self, request: Request, etc: Path | None = None) -> dict[str, Any]:
         """Everything the container is created with; no engine call, so tests can read it.
         `etc`: a folder for the synthetic passwd and group (host-python mode)."""
-        from docker.types import DeviceRequest, Ulimit
+        from docker.types import DeviceRequest, LogConfig, Ulimit
 
         limits, scratch, threads = request.limits, request.scratch, request.threads
         env = environment(scratch, Path("/tmp"), threads)  # noqa: S108 - the container's tmpfs
@@ -190,6 +193,12 @@ class Docker:
             "hostname": "sandbox",
             "init": True,  # reaps what a fork bomb leaves behind
             "labels": {"org.mcv.run": "1"},
+            # The engine's own copy of what the run prints, on the host's disk: capped.
+            # The runner stops the run at output_bytes of stdout before this rotates.
+            "log_config": LogConfig(
+                type="json-file",
+                config={"max-size": f"{2 * limits.output_bytes >> 20}m", "max-file": "1"},
+            ),
             "device_requests": (
                 [DeviceRequest(count=-1, capabilities=[["gpu"]])]
                 if request.device == "cuda"
@@ -211,7 +220,7 @@ class Docker:
 
     def _run(self, container: Any, request: Request, on_line: Callable[[str], None]) -> Outcome:
         errors = self.errors
-        lines: list[str] = []
+        output = Output(on_line, request.limits.output_bytes, lambda: None)
         try:
             container.start()
             streamed = self.stream.containers.get(container.id)
@@ -219,15 +228,17 @@ class Docker:
             pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
             watch = ScratchWatch(request.scratch, request.limits.scratch_bytes, lambda: [pid])
 
+            def stop() -> None:
+                with suppress(*errors):
+                    container.kill()
+
+            output.stop = stop
+
             def pump() -> None:
-                pending = b""
                 with suppress(*errors):
                     for chunk in streamed.logs(stream=True, follow=True, stderr=False):
-                        pending += chunk
-                        *complete, pending = pending.split(b"\n")
-                        for raw in complete:
-                            lines.append(raw.decode("utf-8", errors="replace"))
-                            on_line(lines[-1])
+                        output.feed(chunk)
+                output.finish()
 
             reader = threading.Thread(target=pump, daemon=True)
             reader.start()
@@ -241,8 +252,8 @@ class Docker:
             reader.join(timeout=10)
             container.reload()
             state = container.attrs.get("State") or {}
-            stderr = container.logs(stdout=False, stderr=True)[-20000:]
-            reason = None
+            stderr = container.logs(stdout=False, stderr=True, tail=KEPT_LINES)[-STDERR_TAIL:]
+            reason = output.reason
             if code is not None and state.get("OOMKilled"):
                 reason = (
                     "out of memory: the run's processes together reached its "
@@ -253,7 +264,7 @@ class Docker:
                 reason = watch.reason()
             if code is not None and code > 128:  # killed by a signal, as the shell reports it
                 code = 128 - code
-            return Outcome(code, lines, stderr.decode("utf-8", errors="replace"), reason)
+            return Outcome(code, output.lines, stderr.decode("utf-8", errors="replace"), reason)
         except errors as exc:
             raise RunnerError(
                 f"--sandbox docker: the engine failed the run: {_first_line(exc)}"

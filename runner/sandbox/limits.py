@@ -19,6 +19,11 @@ class Limits:
     open_files: int = 4096
     scratch_bytes: int = 16 * GIB  # the writable folder: a tmpfs of this size
 
+    @property
+    def output_bytes(self) -> int:
+        """What a run may print in all: no more than it may write to its scratch."""
+        return self.scratch_bytes
+
 
 def apply_rlimits(limits: Limits) -> None:
     """In the child, before exec."""

@@ -16,12 +16,6 @@ from tests.sandbox.conftest import EMPTY_IMAGE, docker_engine  # noqa: F401 - th
 FLOOD_MIB = 48
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the docker backend keeps every stdout line of a run in the runner's memory "
-    "and sets no log size cap on the container (runner/sandbox/container.py: options has "
-    "no log_config max-size, _run's pump keeps `lines`)",
-)
 def test_what_a_docker_run_prints_is_capped_in_the_runner(
     docker_engine: str,  # noqa: F811 - the imported fixture
     tmp_path: Path,

@@ -1,8 +1,9 @@
 """Red team: a hostile model folder, dataset and dataset card, after issue 12 landed.
 
 What the fetch phase reads outside the sandbox, and what the parse phase hands back to
-the runner. A test marked xfail(strict) is an attack that still works (the mark says
-where to fix it); the others held.
+the runner. Each attack broke the first version (a traceback, or rows past every cap);
+the fixes: check_safe and read_card refuse nesting bombs, and `Output` caps what a run
+prints at its scratch size.
 """
 
 from __future__ import annotations
@@ -19,13 +20,6 @@ from validator.verification import VerificationRecord
 DEEP = 200_000  # nesting levels: far past Python's recursion limit, 200 kB of text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check_safe json.loads a team's config.json outside the sandbox and catches "
-    "only OSError/ValueError: a deeply nested one raises RecursionError out of the fetch "
-    "phase, and `mcv reproduce` ends in `internal error` with a traceback, no record for any run "
-    "(runner/loading/model.py check_safe)",
-)
 def test_a_deeply_nested_config_json_fails_its_run_not_the_job(
     tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -49,13 +43,6 @@ def test_a_deeply_nested_config_json_fails_its_run_not_the_job(
     assert "config.json" in (record.runs[0].error or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="read_card parses a hub dataset's card outside the sandbox and catches only "
-    "yaml.YAMLError: a deeply nested front matter raises RecursionError "
-    "(runner/loading/hub_data.py read_card)",
-)
 def test_a_deeply_nested_dataset_card_is_refused(tmp_path: Path) -> None:
     from runner.loading.hub_data import read_card
 
@@ -74,14 +61,6 @@ def _compressed_rows(path: Path, rows: int, mib: int) -> None:
     pq.write_table(table, path, compression="zstd", use_dictionary=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the parse phase's rows come back as stdout lines that the runner keeps in "
-    "memory (Outcome.lines) and writes to inputs/rows.jsonl on its own disk with no cap: "
-    "a few-kB zstd parquet in the team's folder becomes 64 MiB there, past the 25 MiB "
-    "file cap and the run's scratch cap (runner/execute.py parse_rows, "
-    "runner/sandbox/bwrap.py _watched)",
-)
 def test_rows_a_compressed_dataset_expands_to_are_capped(tmp_path: Path) -> None:
     from runner.execute import Settings, parse_rows
     from runner.loading.data import DataSource

@@ -1,8 +1,9 @@
 """Red team: a hostile `custom` recipe script under `--sandbox bwrap`, after issue 12 landed.
 
 Each script does one thing a hostile team would try, from inside a real sandboxed run of
-`mcv reproduce`. A test marked xfail(strict) is an attack that still works: the mark says
-what breaks and where to fix it; remove the mark with the fix. The others held, and add
+`mcv reproduce`. The forged result, the flood, the stdin and the malformed result broke
+the first version of the sandbox layer (runner/execute.py `_taken`, runner/sandbox/base.py
+`Output`, stdin from /dev/null); the daemon and the crafted exception held, and add
 coverage tests/sandbox/ lacks.
 """
 
@@ -190,35 +191,18 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known open (issue 13): a custom script writes `result\\t{...}` into the "
-    "harness's stdout through /proc/<ppid>/fd/1 and kills the harness; run_in_sandbox "
-    "takes the last result line whatever the exit code (runner/execute.py)",
-)
 def test_a_forged_result_line_is_not_taken(hostile_job: dict[str, Any]) -> None:
     run = hostile_job["runs"]["forge"]
     assert run.status == "failed", run
     assert run.quality is None or run.quality.value != 0.999
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the parent keeps every stdout line and all of stderr of a run in its own "
-    "memory, outside the run's cgroup (runner/sandbox/bwrap.py _watched); a run writes "
-    "what it likes there through /proc/<ppid>/fd/1 and fd/2",
-)
 def test_what_a_run_prints_is_capped_in_the_runner(hostile_job: dict[str, Any]) -> None:
     assert "flooded" in (hostile_job["runs"]["flood"].error or "")
     retained = hostile_job["retained"]["flood"]
     assert retained < 8 * 2**20, f"the runner held {retained >> 20} MiB of the run's output"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bwrap is started with the runner's own stdin (runner/sandbox/bwrap.py "
-    "_watched: Popen without stdin=subprocess.DEVNULL); the script reads it",
-)
 def test_the_runners_stdin_does_not_reach_the_run(hostile_job: dict[str, Any]) -> None:
     message = hostile_job["runs"]["stdin"].error or ""
     assert "stdin=" in message
@@ -248,13 +232,6 @@ def test_a_crafted_exception_text_stays_inert_in_the_log_and_the_comment(
     assert "@course-staff" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a result line that is not a record (forged, then the harness killed) raises "
-    "pydantic's ValidationError out of run_in_sandbox (runner/execute.py: "
-    "RunRecord.model_validate_json): `mcv reproduce` ends in `internal error`, no record "
-    "for any run",
-)
 def test_a_malformed_result_line_fails_one_run_not_the_job(
     tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
