@@ -38,6 +38,11 @@ def fetch_hub(evaluation: Evaluation) -> DataSource:
         )
     card = read_card(_card_file(repo, revision))
     patterns = split_patterns(card, evaluation.subset, split)
+    if not patterns:
+        raise RunnerError(
+            f"the card of `{repo}`@{revision[:12]} names no data files for split `{split}`"
+            f"{' of ' + evaluation.subset if evaluation.subset else ''}; check evaluation.split"
+        )
     snapshot = cache_checked(_download(repo, revision, download_patterns(patterns)))
     files = data_files(snapshot, patterns)
     if not files:
