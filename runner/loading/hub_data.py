@@ -5,6 +5,8 @@ card is the dataset author's text, so every pattern in it must name files of the
 own repository: no absolute path, `..`, URL or other repository. Only the data files of
 that split are downloaded (parquet, jsonl, json, csv, arrow); the run parses them inside
 the sandbox, which binds the dataset's cache folder read-only. No dataset script runs.
+Not supported: rows that name other files of the repository (raw audio or image files
+beside a jsonl), which are not downloaded; hub datasets store them inside parquet.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ def fetch_hub(evaluation: Evaluation) -> DataSource:
         )
     card = read_card(_card_file(repo, revision))
     patterns = split_patterns(card, evaluation.subset, split)
+    if not patterns:
+        raise RunnerError(
+            f"the card of `{repo}`@{revision[:12]} names no data files for split `{split}`"
+            f"{' of ' + evaluation.subset if evaluation.subset else ''}; check evaluation.split"
+        )
     snapshot = cache_checked(_download(repo, revision, download_patterns(patterns)))
     files = data_files(snapshot, patterns)
     if not files:

@@ -401,3 +401,13 @@ def test_a_poisoned_dataset_cache_is_refused(
     with pytest.raises(RunnerError, match=r"outside its own folder") as err:
         locate(evaluation("org/glue", revision=SHA, subset="sst2"), team(tmp_path))
     assert SECRET not in str(err.value)
+
+
+def test_a_split_the_card_does_not_name_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    glue_like(offline_cache(monkeypatch, tmp_path / "hub"))
+    with pytest.raises(RunnerError, match=r"names no data files for split `test` of sst2"):
+        locate(evaluation("org/glue", revision=SHA, subset="sst2", split="test"), team(tmp_path))
+    with pytest.raises(RunnerError, match=r"has no config `nope` \(it has: sst2, other\)"):
+        locate(evaluation("org/glue", revision=SHA, subset="nope"), team(tmp_path))
