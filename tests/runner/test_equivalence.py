@@ -77,14 +77,19 @@ def test_text_is_compared_by_exact_match_and_edit_distance() -> None:
     assert eq.lossless_failure(eq.compare_text(["a"], ["a"])) is None
 
 
+CASES = {
+    "token-classification": ("ner.jsonl", "f1"),
+    "text-classification": ("sentiment.jsonl", "accuracy"),
+    "automatic-speech-recognition": ("asr.jsonl", "wer"),
+    "translation": ("translation.jsonl", "bleu"),
+}
+
+
 def run_in_process(
     root: Path, model: Path, run: dict[str, Any], task: str = "token-classification"
 ) -> RunRecord:
     """One run through the harness in this process, so a test may patch the recipe."""
-    dataset, metric = {
-        "token-classification": ("ner.jsonl", "f1"),
-        "text-classification": ("sentiment.jsonl", "accuracy"),
-    }[task]
+    dataset, metric = CASES[task]
     path = write_manifest(root, model, task, dataset, metric, [run], samples=4)
     manifest = Manifest.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
     job = Job(
