@@ -8,7 +8,7 @@ from typing import Any, get_args
 import numpy as np
 import pytest
 
-from runner.errors import Unsupported
+from runner.errors import RunnerError, Unsupported
 from runner.loading.data import load_rows
 from runner.recipes import RECIPES, RecipeContext
 from runner.tasks import TASKS
@@ -134,3 +134,69 @@ def test_gpu_only_recipes_say_they_need_cuda(method: str, classifier: Any, tmp_p
     params = RUN_TYPE_BY_METHOD[method].model_fields["params"].default_factory()  # type: ignore[misc]
     with pytest.raises(Unsupported, match="needs CUDA"):
         build(method, params, classifier, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def resnet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, list[Any]]:
+    """A tiny ResNet (convolutions, one Linear head) over the 8x8 digit images."""
+    from transformers import ResNetConfig, ResNetForImageClassification
+    from transformers.models.vit.image_processing_pil_vit import ViTImageProcessorPil
+
+    from tests.runner.tiny_models import save
+
+    config = ResNetConfig(
+        embedding_size=8, hidden_sizes=[8, 16], depths=[1, 1], layer_type="basic", num_labels=10
+    )
+    folder = save(
+        ResNetForImageClassification(config),
+        tmp_path_factory.mktemp("resnet"),
+        ViTImageProcessorPil(size={"height": 8, "width": 8}, rescale_factor=1 / 16),
+    )
+    task = TASKS["image-classification"](folder, {})
+    return task, task.prepare(load_rows(str(DATA / "digits.jsonl"), None, "validation", 4))
+
+
+def test_dynamic_int8_on_a_cnn_is_unsupported_with_the_alternative(
+    resnet: Any, tmp_path: Path
+) -> None:
+    with pytest.raises(Unsupported) as caught:
+        build("dynamic-int8", m.DynamicInt8Params(), resnet, tmp_path)
+    assert "convolutions hold more and are not quantized dynamically; use static-int8" in str(
+        caught.value
+    )
+
+
+def test_dynamic_int8_without_the_layer_kind_names_it(classifier: Any, tmp_path: Path) -> None:
+    with pytest.raises(
+        Unsupported, match=r"^no LSTM/GRU layers to quantize dynamically; use static"
+    ):
+        build("dynamic-int8", m.DynamicInt8Params(layers=["LSTM", "GRU"]), classifier, tmp_path)
+
+
+def test_pruning_that_zeroes_nothing_fails(classifier: Any, tmp_path: Path) -> None:
+    # 0.001 of the 128 x 2 head rounds to no weight at all
+    params = m.PruneUnstructuredParams(amount=0.001, layers=["classifier"])
+    with pytest.raises(RunnerError, match="pruning zeroed no weight in 1 layers"):
+        build("prune-unstructured", params, classifier, tmp_path)
+    structured = m.PruneStructuredParams(amount=0.1, layers=["classifier"], dim=0)
+    with pytest.raises(RunnerError, match="the model is unchanged"):
+        build("prune-structured", structured, classifier, tmp_path)
+
+
+def test_kmeans_that_leaves_every_weight_fails(classifier: Any, tmp_path: Path) -> None:
+    # the head has 256 weights: 300 clusters put each on its own centroid
+    params = m.KMeansParams(clusters=300, layers=["classifier"])
+    with pytest.raises(RunnerError, match="k-means with k=300 left every weight as it was"):
+        build("kmeans", params, classifier, tmp_path)
+
+
+def test_an_onnx_graph_without_int8_weights_is_not_quantized(
+    classifier: Any, tmp_path: Path
+) -> None:
+    from runner.recipes.onnx_export import require_quantized
+
+    fp32 = build("onnx", m.OnnxParams(), classifier, tmp_path / "fp32")
+    with pytest.raises(RunnerError, match="onnx-int8: ONNX Runtime quantized no node"):
+        require_quantized(fp32.artifact / "model.onnx", "onnx-int8")
+    int8 = build("onnx-int8", m.OnnxInt8Params(), classifier, tmp_path / "int8")
+    require_quantized(int8.artifact / "model.int8.onnx", "onnx-int8")
