@@ -45,6 +45,8 @@ class OpenVino(Recipe):
         ov.save_model(model, str(xml), compress_to_fp16=ctx.params.precision == "fp16")
         core = ov.Core()
         core.set_property("CPU", {"INFERENCE_NUM_THREADS": ctx.threads})
+        if ctx.params.precision == "fp32":  # on a bf16-capable CPU the plugin's default is bf16
+            core.set_property("CPU", {"INFERENCE_PRECISION_HINT": "f32"})
         compiled = core.compile_model(str(xml), "CPU")
         bits = 16 if ctx.params.precision == "fp16" else 32
         return Built(

@@ -140,7 +140,18 @@ def test_the_old_export_order_fails_the_run(
     assert record.cpu is None
 
 
-@pytest.mark.parametrize("method", ["onnx", "torchscript"])
+def has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+OPENVINO = pytest.mark.skipif(not has("openvino"), reason="the openvino extra is not installed")
+
+
+@pytest.mark.parametrize(
+    "method", ["onnx", "torchscript", pytest.param("openvino", marks=OPENVINO)]
+)
 def test_a_lossless_export_reproduces_the_original(
     method: str, tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -160,7 +171,12 @@ def test_a_lossless_export_reproduces_the_original(
 
 @pytest.mark.parametrize(
     ("method", "params"),
-    [("onnx-int8", {}), ("static-int8", {"calibration_samples": 4}), ("dynamic-int8", {})],
+    [
+        ("onnx-int8", {}),
+        ("static-int8", {"calibration_samples": 4}),
+        ("dynamic-int8", {}),
+        pytest.param("openvino", {"precision": "fp16"}, marks=OPENVINO),
+    ],
 )
 def test_a_lossy_recipe_records_its_agreement(
     method: str, params: dict[str, Any], tiny_models: dict[str, Path], tmp_path: Path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import signal
 from pathlib import Path
@@ -46,7 +47,9 @@ ALL_METHODS: list[dict[str, Any]] = [
     {"label": "TensorRT", "method": "tensorrt"},
     {"label": "Own code", "method": "custom", "params": {"script": "mine.py", "description": "x"}},
 ]
-UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom", "openvino"}
+UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom"} | (
+    set() if importlib.util.find_spec("openvino") else {"openvino"}
+)
 
 
 def write_manifest(
