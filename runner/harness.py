@@ -132,6 +132,7 @@ def execute(job: Job, report: Any) -> RunRecord:
         Path(job.manifest_dir),
         job.allow_custom,
     )
+    recipe.preflight(ctx)  # before the reference pass: an unsupported run costs nothing
     reference = None
     if run.method not in NO_REFERENCE:
         report(f"asking the original model {len(samples)} samples")
