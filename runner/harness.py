@@ -15,7 +15,7 @@ from runner import equivalence
 from runner.errors import RunnerError, Unsupported
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
-from validator.verification import Agreement, Decoding, Memory, Quality, RunRecord
+from validator.verification import Agreement, Decoding, Latency, Memory, Quality, RunRecord
 
 MEMORY_PASS_SAMPLES = 20
 # Runs that are not compared with the original: itself, and a student the harness loads
@@ -86,18 +86,13 @@ def quiet() -> None:
 
 
 def execute(job: Job, report: Any) -> RunRecord:
-    """Build, measure and score one run. `report(phase)` tells the parent what is happening."""
+    """Build, score, time and measure one run. `report(phase)` tells the parent what is
+    happening."""
     import numpy as np
     import torch
 
-    from runner.backends import Backend
-    from runner.loading.data import read_jsonl as read_rows
-    from runner.loading.model import check_safe
-    from runner.recipes import RECIPES, RecipeContext
-    from runner.tasks import TASKS
-    from runner.trackers import size as size_tracker
-    from runner.trackers.latency import LatencyTracker
-    from runner.trackers.memory import MB, RssSampler, VramTracker, release_memory
+    from runner.recipes import RECIPES
+    from runner.trackers.memory import RssSampler
 
     quiet()
     started = time.perf_counter()
@@ -113,6 +108,38 @@ def execute(job: Job, report: Any) -> RunRecord:
     recipe = RECIPES[run.method]()
     if recipe.needs_cuda and job.device != "cuda":
         raise Unsupported(f"`{run.method}` needs CUDA; this runner measures on the CPU")
+    task, samples = load_phase(manifest, job, report)
+    built, size, reference = build_phase(recipe, task, samples, run, job, report)
+    scored = score_phase(task, built.backend, samples, manifest, reference, run, report)
+    latency = memory = None
+    if not scored.finding:  # a lossless recipe that is not the original's is not timed
+        del reference  # not held through the memory pass
+        report("timing")
+        latency = time_phase(task, built.backend, samples[0], job)
+        report("measuring memory")
+        memory = memory_phase(task, built.backend, samples, job, rss, before_load)
+    return RunRecord(
+        label=run.label,
+        method=run.method,
+        status="failed" if scored.finding else "ok",
+        error=scored.finding,
+        duration_s=time.perf_counter() - started,
+        size=size,
+        cpu=latency if job.device == "cpu" else None,
+        gpu=latency if job.device == "cuda" else None,
+        memory=memory,
+        quality=scored.quality,
+        agreement=scored.agreement,
+        decoding=scored.decoding,
+    )
+
+
+def load_phase(manifest: Manifest, job: Job, report: Any) -> tuple[Any, list[Any]]:
+    """The task adapter over the model folder, and the prepared evaluation samples."""
+    from runner.loading.data import read_jsonl as read_rows
+    from runner.loading.model import check_safe
+    from runner.tasks import TASKS
+
     report("resolving the model")
     folder = check_safe(Path(job.model_dir)) if job.model_dir else fetch_model(manifest, job)
     task = TASKS[manifest.model.task](folder, manifest.evaluation.columns)
@@ -121,7 +148,18 @@ def execute(job: Job, report: Any) -> RunRecord:
         rows = read_rows(Path(job.rows_path), samples_of(manifest, job))
     else:
         rows = fetch_rows(manifest, job)
-    samples = task.prepare(rows)
+    return task, task.prepare(rows)
+
+
+def build_phase(
+    recipe: Any, task: Any, samples: list[Any], run: Any, job: Job, report: Any
+) -> tuple[Any, Any, Answers | None]:
+    """(built, its size, the original's answers): the original is asked first and handed
+    to the recipe, so the base model is loaded once."""
+    from runner.recipes import RecipeContext
+    from runner.trackers import size as size_tracker
+    from runner.trackers.memory import release_memory
+
     ctx = RecipeContext(
         task,
         run.params,
@@ -144,8 +182,26 @@ def execute(job: Job, report: Any) -> RunRecord:
     size = size_tracker.measure(
         built.artifact, built.scheme, built.theoretical_bits, built.params, built.nonzero_params
     )
-    backend: Backend = built.backend
+    return built, size, reference
 
+
+@dataclass
+class Scored:
+    quality: Quality
+    agreement: Agreement | None
+    finding: str | None  # why a lossless recipe fails: not the original's outputs
+    decoding: Decoding | None
+
+
+def score_phase(
+    task: Any,
+    backend: Any,
+    samples: list[Any],
+    manifest: Manifest,
+    reference: Answers | None,
+    run: Any,
+    report: Any,
+) -> Scored:
     report(f"scoring {len(samples)} samples")
     answers = answer(task, backend, samples)
     score = task.score(answers.predictions, samples, manifest.evaluation.metric)
@@ -162,53 +218,36 @@ def execute(job: Job, report: Any) -> RunRecord:
     decoding = decoding_record(task, answers.outputs)
     lossless = not run.params.lossy
     agreement, finding = agree(task, reference, answers, lossless) if reference else (None, None)
-    if finding:  # a lossless recipe that does not answer as the original: no timing
-        return RunRecord(
-            label=run.label,
-            method=run.method,
-            status="failed",
-            error=finding,
-            duration_s=time.perf_counter() - started,
-            size=size,
-            quality=quality,
-            agreement=agreement,
-            decoding=decoding,
-        )
-    reference = answers = None  # type: ignore[assignment]  # not held through the memory pass
-    release_memory()
+    return Scored(quality, agreement, finding, decoding)
 
-    report("timing")
-    first = samples[0]
-    latency = LatencyTracker(job.device).measure(
-        lambda: task.timed_call(backend, first), job.latency, job.threads
+
+def time_phase(task: Any, backend: Any, sample: Any, job: Job) -> Latency:
+    from runner.trackers.latency import LatencyTracker
+    from runner.trackers.memory import release_memory
+
+    release_memory()
+    return LatencyTracker(job.device).measure(
+        lambda: task.timed_call(backend, sample), job.latency, job.threads
     )
 
-    report("measuring memory")
+
+def memory_phase(
+    task: Any, backend: Any, samples: list[Any], job: Job, rss: Any, before_load: int
+) -> Memory:
+    from runner.trackers.memory import MB, VramTracker
+
     vram = VramTracker() if job.device == "cuda" else None
     if vram:
         vram.reset()
     with rss.track():
         for sample in samples[:MEMORY_PASS_SAMPLES]:
             task.predict(backend, sample)
-    memory = Memory(
+    return Memory(
         ram_peak_mb=rss.peak_bytes / MB,
         ram_before_load_mb=before_load / MB,
         samples=rss.samples,
         vram_peak_allocated_mb=vram.peak_allocated_mb() if vram else None,
         vram_nvml_mb=vram.nvml_mb() if vram else None,
-    )
-    return RunRecord(
-        label=run.label,
-        method=run.method,
-        status="ok",
-        duration_s=time.perf_counter() - started,
-        size=size,
-        cpu=latency if job.device == "cpu" else None,
-        gpu=latency if job.device == "cuda" else None,
-        memory=memory,
-        quality=quality,
-        agreement=agreement,
-        decoding=decoding,
     )
 
 
