@@ -112,7 +112,7 @@ def execute(job: Job, report: Any) -> RunRecord:
     built, size, reference = build_phase(recipe, task, samples, run, job, report)
     scored = score_phase(task, built.backend, samples, manifest, reference, run, report)
     latency = memory = None
-    if not scored.finding:  # a lossless recipe that is not the original's is not timed
+    if not scored.finding:  # a run that fails its agreement check is not timed
         del reference  # not held through the memory pass
         report("timing")
         latency = time_phase(task, built.backend, samples[0], job)
@@ -189,7 +189,7 @@ def build_phase(
 class Scored:
     quality: Quality
     agreement: Agreement | None
-    finding: str | None  # why a lossless recipe fails: not the original's outputs
+    finding: str | None  # lossless but not the original's outputs; lossy but unchanged
     decoding: Decoding | None
 
 
@@ -258,50 +258,55 @@ class Answers:
 
 
 def answer(task: Any, backend: Any, samples: list[Any]) -> Answers:
-    """Every sample's prediction, and the raw output it was decoded from."""
+    """Every sample's prediction, and the raw output it was decoded from: logits for the
+    leading samples within the equivalence budget (a causal LM's are sequence x vocabulary
+    each), every generate() result (small) for a generating task."""
+    import numpy as np
+
     from runner.backends import Recording
 
     recording = Recording(backend)
     answers = Answers([], [])
+    held, full = 0, False
     for sample in samples:
         answers.predictions.append(task.predict(recording, sample))
-        answers.outputs.append(recording.last)
+        output = recording.last
+        if isinstance(output, np.ndarray):
+            held += output.nbytes
+            full = full or (held > equivalence.REFERENCE_BUDGET_BYTES and bool(answers.outputs))
+        if not full:
+            answers.outputs.append(output)
     return answers
 
 
 def reference_pass(task: Any, samples: list[Any], device: str) -> tuple[Answers, Any]:
     """The original fp32 model's answers on the samples, and the model itself (on the CPU)
-    for the recipe to build from. Logits are kept within the equivalence budget."""
-    import numpy as np
+    for the recipe to build from."""
+    import torch
 
     from runner.backends import TorchBackend
 
     model = task.load_model()
     answers = answer(task, TorchBackend(model.to(device), device), samples)
-    kept: list[Any] = []
-    total = 0
-    for output in answers.outputs:
-        total += output.nbytes if isinstance(output, np.ndarray) else 0
-        if total > equivalence.REFERENCE_BUDGET_BYTES and kept:
-            break
-        kept.append(output)
-    answers.outputs = kept
-    return answers, model.to("cpu")
+    model = model.to("cpu")
+    if device == "cuda":  # the run's VRAM readings are its own model's, not the reference's
+        torch.cuda.empty_cache()
+    return answers, model
 
 
 def agree(
     task: Any, reference: Answers, answers: Answers, lossless: bool
 ) -> tuple[Agreement, str | None]:
-    """The run's outputs against the original's, as a record; and, for a lossless recipe
-    outside the tolerance, the finding that fails the run."""
+    """The run's outputs against the original's, as a record; and the finding that fails
+    the run: a lossless recipe outside the tolerance, a lossy one that changed nothing."""
     if task.generates:
         result = equivalence.compare_text(
             [str(p) for p in reference.predictions], [str(p) for p in answers.predictions]
         )
     else:
-        count = len(reference.outputs)
-        result = equivalence.compare_logits(reference.outputs, answers.outputs[:count])
-    finding = equivalence.lossless_failure(result) if lossless else None
+        count = min(len(reference.outputs), len(answers.outputs))
+        result = equivalence.compare_logits(reference.outputs[:count], answers.outputs[:count])
+    finding = equivalence.lossless_failure(result) if lossless else equivalence.unchanged(result)
     record = Agreement(
         compared=result.kind,
         samples=result.samples,

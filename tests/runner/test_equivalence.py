@@ -67,6 +67,14 @@ def test_other_shapes_and_nan_are_findings_not_numbers() -> None:
         eq.compare_logits([np.zeros(2), np.zeros(2)], [np.zeros(2)])
 
 
+def test_bit_identical_logits_are_a_lossy_method_that_changed_nothing() -> None:
+    same = eq.compare_logits([np.ones((1, 3))], [np.ones((1, 3))])
+    assert "bit-identical to the original's on 1 samples" in (eq.unchanged(same) or "")
+    moved = eq.compare_logits([np.ones((1, 3))], [np.ones((1, 3)) + 1e-7])
+    assert eq.unchanged(moved) is None
+    assert eq.unchanged(eq.compare_text(["a"], ["a"])) is None  # same text is fine
+
+
 def test_text_is_compared_by_exact_match_and_edit_distance() -> None:
     assert eq.levenshtein("kitten", "sitting") == 3
     assert eq.levenshtein("", "abc") == 3
@@ -194,3 +202,21 @@ def test_a_lossy_recipe_records_its_agreement(
     assert agreement.mean_kl is not None
     assert agreement.mean_kl >= 0
     assert (agreement.max_abs_logit_diff or 0) > 0  # int8 moved the logits
+
+
+def test_a_lossy_recipe_that_changed_nothing_fails(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Caught from the outputs, whatever the recipe: here an `fp16` that kept fp32."""
+    from runner.recipes.base import save_torch
+    from runner.recipes.half import Fp16
+
+    monkeypatch.setattr(Fp16, "build", lambda self, ctx: save_torch(ctx.base_model(), ctx))
+    run = {"label": "H", "method": "fp16"}
+    record = run_in_process(
+        tmp_path, tiny_models["text-classification"], run, "text-classification"
+    )
+    assert record.status == "failed"
+    assert "the method changed nothing" in (record.error or "")
+    assert record.agreement is not None
+    assert record.agreement.max_abs_logit_diff == 0.0
