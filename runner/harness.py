@@ -21,6 +21,9 @@ MEMORY_PASS_SAMPLES = 20
 # Runs that are not compared with the original: itself, and a student the harness loads
 # in its place (the teacher is not in this process).
 NO_REFERENCE = ("original", "distilled")
+# A team's script may legitimately reload the model unchanged (it declares no lossiness):
+# its agreement is recorded, never judged.
+NOT_JUDGED = ("custom",)
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,8 @@ def score_phase(
     decoding = decoding_record(task, answers.outputs)
     lossless = not run.params.lossy
     agreement, finding = agree(task, reference, answers, lossless) if reference else (None, None)
+    if run.method in NOT_JUDGED:
+        finding = None
     return Scored(quality, agreement, finding, decoding)
 
 
