@@ -220,3 +220,12 @@ def test_a_lossy_recipe_that_changed_nothing_fails(
     assert "the method changed nothing" in (record.error or "")
     assert record.agreement is not None
     assert record.agreement.max_abs_logit_diff == 0.0
+
+
+def test_a_record_from_before_these_fields_still_validates() -> None:
+    from tests.conftest import REPO
+    from validator.verification import VerificationRecord
+
+    old = VerificationRecord.model_validate_json((REPO / "results/demo/hw-3.json").read_text())
+    assert old.runs
+    assert all(run.agreement is None and run.decoding is None for run in old.runs)
