@@ -21,6 +21,9 @@ from tests.runner.test_reproduce import text_manifest
 from tests.sandbox.conftest import EMPTY_IMAGE
 from validator.verification import VerificationRecord
 
+# Per run: an honest custom run also asks the original model first (its agreement is
+# recorded), about 30 s under load on a 2-core machine.
+RUN_TIMEOUT_S = 60
 SCRIPTS = {
     "network": """
 import socket
@@ -181,7 +184,7 @@ def sandboxed_job(
             "--config",
             str(config),
             "--timeout",
-            "30",
+            str(RUN_TIMEOUT_S),
             "--memory-limit",
             "8",
             "--pids-limit",
@@ -272,7 +275,7 @@ def test_no_privilege_read_only_root(sandboxed_job: dict[str, Any]) -> None:
 
 
 def test_sleep_past_the_timeout_is_stopped(sandboxed_job: dict[str, Any]) -> None:
-    assert error(sandboxed_job, "sleeper") == "timed out after 30 s"
+    assert error(sandboxed_job, "sleeper") == f"timed out after {RUN_TIMEOUT_S} s"
 
 
 def test_custom_recipes_never_run_unsandboxed(
