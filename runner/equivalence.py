@@ -143,3 +143,14 @@ def lossless_failure(result: Comparison) -> str | None:
         f"{MAX_ABS_LOGIT_DIFF:g}, argmax agreement {MIN_ARGMAX_AGREEMENT:.0%}): {detail}, "
         f"argmax agreement {agreement:.2%} over {result.samples} samples"
     )
+
+
+def unchanged(result: Comparison) -> str | None:
+    """Why a lossy recipe's logits show it changed nothing: bit-identical to the original's
+    on every compared sample (generated text may well be identical; it is not judged)."""
+    if result.kind != "logits" or result.max_abs_diff != 0.0 or not result.samples:
+        return None
+    return (
+        f"the outputs are bit-identical to the original's on {result.samples} samples "
+        "(max |Δlogit| 0): the method changed nothing"
+    )

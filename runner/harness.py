@@ -15,12 +15,15 @@ from runner import equivalence
 from runner.errors import RunnerError, Unsupported
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
-from validator.verification import Agreement, Decoding, Memory, Quality, RunRecord
+from validator.verification import Agreement, Decoding, Latency, Memory, Quality, RunRecord
 
 MEMORY_PASS_SAMPLES = 20
 # Runs that are not compared with the original: itself, and a student the harness loads
 # in its place (the teacher is not in this process).
 NO_REFERENCE = ("original", "distilled")
+# A team's script may legitimately reload the model unchanged (it declares no lossiness):
+# its agreement is recorded, never judged.
+NOT_JUDGED = ("custom",)
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,13 @@ def quiet() -> None:
 
 
 def execute(job: Job, report: Any) -> RunRecord:
-    """Build, measure and score one run. `report(phase)` tells the parent what is happening."""
+    """Build, score, time and measure one run. `report(phase)` tells the parent what is
+    happening."""
     import numpy as np
     import torch
 
-    from runner.backends import Backend
-    from runner.loading.data import read_jsonl as read_rows
-    from runner.loading.model import check_safe
-    from runner.recipes import RECIPES, RecipeContext
-    from runner.tasks import TASKS
-    from runner.trackers import size as size_tracker
-    from runner.trackers.latency import LatencyTracker
-    from runner.trackers.memory import MB, RssSampler, VramTracker, release_memory
+    from runner.recipes import RECIPES
+    from runner.trackers.memory import RssSampler
 
     quiet()
     started = time.perf_counter()
@@ -111,6 +109,38 @@ def execute(job: Job, report: Any) -> RunRecord:
     recipe = RECIPES[run.method]()
     if recipe.needs_cuda and job.device != "cuda":
         raise Unsupported(f"`{run.method}` needs CUDA; this runner measures on the CPU")
+    task, samples = load_phase(manifest, job, report)
+    built, size, reference = build_phase(recipe, task, samples, run, job, report)
+    scored = score_phase(task, built.backend, samples, manifest, reference, run, report)
+    latency = memory = None
+    if not scored.finding:  # a run that fails its agreement check is not timed
+        del reference  # not held through the memory pass
+        report("timing")
+        latency = time_phase(task, built.backend, samples[0], job)
+        report("measuring memory")
+        memory = memory_phase(task, built.backend, samples, job, rss, before_load)
+    return RunRecord(
+        label=run.label,
+        method=run.method,
+        status="failed" if scored.finding else "ok",
+        error=scored.finding,
+        duration_s=time.perf_counter() - started,
+        size=size,
+        cpu=latency if job.device == "cpu" else None,
+        gpu=latency if job.device == "cuda" else None,
+        memory=memory,
+        quality=scored.quality,
+        agreement=scored.agreement,
+        decoding=scored.decoding,
+    )
+
+
+def load_phase(manifest: Manifest, job: Job, report: Any) -> tuple[Any, list[Any]]:
+    """The task adapter over the model folder, and the prepared evaluation samples."""
+    from runner.loading.data import read_jsonl as read_rows
+    from runner.loading.model import check_safe
+    from runner.tasks import TASKS
+
     report("resolving the model")
     folder = check_safe(Path(job.model_dir)) if job.model_dir else fetch_model(manifest, job)
     task = TASKS[manifest.model.task](folder, manifest.evaluation.columns)
@@ -119,7 +149,18 @@ def execute(job: Job, report: Any) -> RunRecord:
         rows = read_rows(Path(job.rows_path), samples_of(manifest, job))
     else:
         rows = fetch_rows(manifest, job)
-    samples = task.prepare(rows)
+    return task, task.prepare(rows)
+
+
+def build_phase(
+    recipe: Any, task: Any, samples: list[Any], run: Any, job: Job, report: Any
+) -> tuple[Any, Any, Answers | None]:
+    """(built, its size, the original's answers): the original is asked first and handed
+    to the recipe, so the base model is loaded once."""
+    from runner.recipes import RecipeContext
+    from runner.trackers import size as size_tracker
+    from runner.trackers.memory import release_memory
+
     ctx = RecipeContext(
         task,
         run.params,
@@ -130,6 +171,7 @@ def execute(job: Job, report: Any) -> RunRecord:
         Path(job.manifest_dir),
         job.allow_custom,
     )
+    recipe.preflight(ctx)  # before the reference pass: an unsupported run costs nothing
     reference = None
     if run.method not in NO_REFERENCE:
         report(f"asking the original model {len(samples)} samples")
@@ -141,8 +183,26 @@ def execute(job: Job, report: Any) -> RunRecord:
     size = size_tracker.measure(
         built.artifact, built.scheme, built.theoretical_bits, built.params, built.nonzero_params
     )
-    backend: Backend = built.backend
+    return built, size, reference
 
+
+@dataclass
+class Scored:
+    quality: Quality
+    agreement: Agreement | None
+    finding: str | None  # lossless but not the original's outputs; lossy but unchanged
+    decoding: Decoding | None
+
+
+def score_phase(
+    task: Any,
+    backend: Any,
+    samples: list[Any],
+    manifest: Manifest,
+    reference: Answers | None,
+    run: Any,
+    report: Any,
+) -> Scored:
     report(f"scoring {len(samples)} samples")
     answers = answer(task, backend, samples)
     score = task.score(answers.predictions, samples, manifest.evaluation.metric)
@@ -159,53 +219,38 @@ def execute(job: Job, report: Any) -> RunRecord:
     decoding = decoding_record(task, answers.outputs)
     lossless = not run.params.lossy
     agreement, finding = agree(task, reference, answers, lossless) if reference else (None, None)
-    if finding:  # a lossless recipe that does not answer as the original: no timing
-        return RunRecord(
-            label=run.label,
-            method=run.method,
-            status="failed",
-            error=finding,
-            duration_s=time.perf_counter() - started,
-            size=size,
-            quality=quality,
-            agreement=agreement,
-            decoding=decoding,
-        )
-    reference = answers = None  # type: ignore[assignment]  # not held through the memory pass
-    release_memory()
+    if run.method in NOT_JUDGED:
+        finding = None
+    return Scored(quality, agreement, finding, decoding)
 
-    report("timing")
-    first = samples[0]
-    latency = LatencyTracker(job.device).measure(
-        lambda: task.timed_call(backend, first), job.latency, job.threads
+
+def time_phase(task: Any, backend: Any, sample: Any, job: Job) -> Latency:
+    from runner.trackers.latency import LatencyTracker
+    from runner.trackers.memory import release_memory
+
+    release_memory()
+    return LatencyTracker(job.device).measure(
+        lambda: task.timed_call(backend, sample), job.latency, job.threads
     )
 
-    report("measuring memory")
+
+def memory_phase(
+    task: Any, backend: Any, samples: list[Any], job: Job, rss: Any, before_load: int
+) -> Memory:
+    from runner.trackers.memory import MB, VramTracker
+
     vram = VramTracker() if job.device == "cuda" else None
     if vram:
         vram.reset()
     with rss.track():
         for sample in samples[:MEMORY_PASS_SAMPLES]:
             task.predict(backend, sample)
-    memory = Memory(
+    return Memory(
         ram_peak_mb=rss.peak_bytes / MB,
         ram_before_load_mb=before_load / MB,
         samples=rss.samples,
         vram_peak_allocated_mb=vram.peak_allocated_mb() if vram else None,
         vram_nvml_mb=vram.nvml_mb() if vram else None,
-    )
-    return RunRecord(
-        label=run.label,
-        method=run.method,
-        status="ok",
-        duration_s=time.perf_counter() - started,
-        size=size,
-        cpu=latency if job.device == "cpu" else None,
-        gpu=latency if job.device == "cuda" else None,
-        memory=memory,
-        quality=quality,
-        agreement=agreement,
-        decoding=decoding,
     )
 
 
@@ -216,50 +261,55 @@ class Answers:
 
 
 def answer(task: Any, backend: Any, samples: list[Any]) -> Answers:
-    """Every sample's prediction, and the raw output it was decoded from."""
+    """Every sample's prediction, and the raw output it was decoded from: logits for the
+    leading samples within the equivalence budget (a causal LM's are sequence x vocabulary
+    each), every generate() result (small) for a generating task."""
+    import numpy as np
+
     from runner.backends import Recording
 
     recording = Recording(backend)
     answers = Answers([], [])
+    held, full = 0, False
     for sample in samples:
         answers.predictions.append(task.predict(recording, sample))
-        answers.outputs.append(recording.last)
+        output = recording.last
+        if isinstance(output, np.ndarray):
+            held += output.nbytes
+            full = full or (held > equivalence.REFERENCE_BUDGET_BYTES and bool(answers.outputs))
+        if not full:
+            answers.outputs.append(output)
     return answers
 
 
 def reference_pass(task: Any, samples: list[Any], device: str) -> tuple[Answers, Any]:
     """The original fp32 model's answers on the samples, and the model itself (on the CPU)
-    for the recipe to build from. Logits are kept within the equivalence budget."""
-    import numpy as np
+    for the recipe to build from."""
+    import torch
 
     from runner.backends import TorchBackend
 
     model = task.load_model()
     answers = answer(task, TorchBackend(model.to(device), device), samples)
-    kept: list[Any] = []
-    total = 0
-    for output in answers.outputs:
-        total += output.nbytes if isinstance(output, np.ndarray) else 0
-        if total > equivalence.REFERENCE_BUDGET_BYTES and kept:
-            break
-        kept.append(output)
-    answers.outputs = kept
-    return answers, model.to("cpu")
+    model = model.to("cpu")
+    if device == "cuda":  # the run's VRAM readings are its own model's, not the reference's
+        torch.cuda.empty_cache()
+    return answers, model
 
 
 def agree(
     task: Any, reference: Answers, answers: Answers, lossless: bool
 ) -> tuple[Agreement, str | None]:
-    """The run's outputs against the original's, as a record; and, for a lossless recipe
-    outside the tolerance, the finding that fails the run."""
+    """The run's outputs against the original's, as a record; and the finding that fails
+    the run: a lossless recipe outside the tolerance, a lossy one that changed nothing."""
     if task.generates:
         result = equivalence.compare_text(
             [str(p) for p in reference.predictions], [str(p) for p in answers.predictions]
         )
     else:
-        count = len(reference.outputs)
-        result = equivalence.compare_logits(reference.outputs, answers.outputs[:count])
-    finding = equivalence.lossless_failure(result) if lossless else None
+        count = min(len(reference.outputs), len(answers.outputs))
+        result = equivalence.compare_logits(reference.outputs[:count], answers.outputs[:count])
+    finding = equivalence.lossless_failure(result) if lossless else equivalence.unchanged(result)
     record = Agreement(
         compared=result.kind,
         samples=result.samples,

@@ -58,6 +58,10 @@ class Recipe(ABC):
         if self.needs_cuda and ctx.device != "cuda":
             raise Unsupported(f"`{self.method}` needs CUDA; this runner measures on the CPU")
 
+    def preflight(self, ctx: RecipeContext) -> None:
+        """What makes the recipe unsupported here, checked before anything is loaded."""
+        self.check_device(ctx)
+
     @abstractmethod
     def build(self, ctx: RecipeContext) -> Built: ...
 

@@ -58,7 +58,7 @@ def run_script(script: Path, model_dir: Path, out: Path, log: Path) -> tuple[int
 class Custom(Recipe):
     method = "custom"
 
-    def build(self, ctx: RecipeContext) -> Built:
+    def preflight(self, ctx: RecipeContext) -> None:
         if os.environ.get("MCV_SANDBOX") != "1":
             raise Unsupported(
                 "custom recipes run only inside the sandbox "
@@ -69,7 +69,10 @@ class Custom(Recipe):
                 "custom recipes are off for this course (set "
                 "`custom_recipes = true` under [course] in .github/mcv.toml)"
             )
-        folder = ctx.manifest_dir.resolve()
+
+    def build(self, ctx: RecipeContext) -> Built:
+        self.preflight(ctx)
+        folder = Path(str(ctx.manifest_dir)).resolve()  # preflight refused a run without one
         script = (folder / ctx.params.script).resolve()
         if not script.is_relative_to(folder) or not script.is_file():
             raise RunnerError(

@@ -48,16 +48,28 @@ def check_graph_inputs(path: Path, names: list[str]) -> None:
         )
 
 
+def refuse_generating(ctx: RecipeContext, what: str = "ONNX export") -> None:
+    if ctx.task.generates:
+        raise Unsupported(
+            f"{what} of a generating model (encoder-decoder, generate()) is "
+            "not built here; measure it with a torch recipe"
+        )
+
+
+class Exported(Recipe):
+    """A recipe that starts from the ONNX export: single-forward tasks only."""
+
+    def preflight(self, ctx: RecipeContext) -> None:
+        super().preflight(ctx)
+        refuse_generating(ctx)
+
+
 def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
     """Trace the fp32 model on the first sample; every input and output axis left dynamic.
     Inputs are named in forward()'s order, which is the traced graph's."""
     import torch
 
-    if ctx.task.generates:
-        raise Unsupported(
-            "ONNX export of a generating model (encoder-decoder, generate()) is "
-            "not built here; measure it with a torch recipe"
-        )
+    refuse_generating(ctx)
     model = ctx.base_model()  # its ModelOutput is flattened: logits come first
     sample = ctx.samples[0].inputs
     names = forward_order(model, list(sample))
@@ -124,7 +136,7 @@ def built(ctx: RecipeContext, path: Path, scheme: str) -> Built:
     )
 
 
-class OnnxExport(Recipe):
+class OnnxExport(Exported):
     method = "onnx"
 
     def build(self, ctx: RecipeContext) -> Built:

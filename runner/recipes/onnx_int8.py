@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from runner.recipes.base import Built, Recipe, RecipeContext
-from runner.recipes.onnx_export import built, preprocessed, require_quantized
+from runner.recipes.base import Built, RecipeContext
+from runner.recipes.onnx_export import Exported, built, preprocessed, require_quantized
 
 
-class OnnxInt8(Recipe):
+class OnnxInt8(Exported):
     method = "onnx-int8"
 
     def build(self, ctx: RecipeContext) -> Built:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from runner.recipes.base import Built, Recipe, RecipeContext
-from runner.recipes.onnx_export import built, calibration_reader, preprocessed, require_quantized
+from runner.recipes.base import Built, RecipeContext
+from runner.recipes.onnx_export import (
+    Exported,
+    built,
+    calibration_reader,
+    preprocessed,
+    require_quantized,
+)
 
 
-class StaticInt8(Recipe):
+class StaticInt8(Exported):
     method = "static-int8"
 
     def build(self, ctx: RecipeContext) -> Built:

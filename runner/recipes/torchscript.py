@@ -14,11 +14,15 @@ from runner.recipes.base import Built, Recipe, RecipeContext, tensor_stats
 class TorchScript(Recipe):
     method = "torchscript"
 
+    def preflight(self, ctx: RecipeContext) -> None:
+        super().preflight(ctx)
+        if ctx.task.generates:
+            raise Unsupported("TorchScript of a generating model is not built here")
+
     def build(self, ctx: RecipeContext) -> Built:
         import torch
 
-        if ctx.task.generates:
-            raise Unsupported("TorchScript of a generating model is not built here")
+        self.preflight(ctx)
         model = ctx.base_model()
         sample = {
             k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in ctx.samples[0].inputs.items()

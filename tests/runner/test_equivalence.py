@@ -67,6 +67,14 @@ def test_other_shapes_and_nan_are_findings_not_numbers() -> None:
         eq.compare_logits([np.zeros(2), np.zeros(2)], [np.zeros(2)])
 
 
+def test_bit_identical_logits_are_a_lossy_method_that_changed_nothing() -> None:
+    same = eq.compare_logits([np.ones((1, 3))], [np.ones((1, 3))])
+    assert "bit-identical to the original's on 1 samples" in (eq.unchanged(same) or "")
+    moved = eq.compare_logits([np.ones((1, 3))], [np.ones((1, 3)) + 1e-7])
+    assert eq.unchanged(moved) is None
+    assert eq.unchanged(eq.compare_text(["a"], ["a"])) is None  # same text is fine
+
+
 def test_text_is_compared_by_exact_match_and_edit_distance() -> None:
     assert eq.levenshtein("kitten", "sitting") == 3
     assert eq.levenshtein("", "abc") == 3
@@ -140,7 +148,18 @@ def test_the_old_export_order_fails_the_run(
     assert record.cpu is None
 
 
-@pytest.mark.parametrize("method", ["onnx", "torchscript"])
+def has(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+OPENVINO = pytest.mark.skipif(not has("openvino"), reason="the openvino extra is not installed")
+
+
+@pytest.mark.parametrize(
+    "method", ["onnx", "torchscript", pytest.param("openvino", marks=OPENVINO)]
+)
 def test_a_lossless_export_reproduces_the_original(
     method: str, tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
@@ -160,7 +179,12 @@ def test_a_lossless_export_reproduces_the_original(
 
 @pytest.mark.parametrize(
     ("method", "params"),
-    [("onnx-int8", {}), ("static-int8", {"calibration_samples": 4}), ("dynamic-int8", {})],
+    [
+        ("onnx-int8", {}),
+        ("static-int8", {"calibration_samples": 4}),
+        ("dynamic-int8", {}),
+        pytest.param("openvino", {"precision": "fp16"}, marks=OPENVINO),
+    ],
 )
 def test_a_lossy_recipe_records_its_agreement(
     method: str, params: dict[str, Any], tiny_models: dict[str, Path], tmp_path: Path
@@ -178,3 +202,30 @@ def test_a_lossy_recipe_records_its_agreement(
     assert agreement.mean_kl is not None
     assert agreement.mean_kl >= 0
     assert (agreement.max_abs_logit_diff or 0) > 0  # int8 moved the logits
+
+
+def test_a_lossy_recipe_that_changed_nothing_fails(
+    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Caught from the outputs, whatever the recipe: here an `fp16` that kept fp32."""
+    from runner.recipes.base import save_torch
+    from runner.recipes.half import Fp16
+
+    monkeypatch.setattr(Fp16, "build", lambda self, ctx: save_torch(ctx.base_model(), ctx))
+    run = {"label": "H", "method": "fp16"}
+    record = run_in_process(
+        tmp_path, tiny_models["text-classification"], run, "text-classification"
+    )
+    assert record.status == "failed"
+    assert "the method changed nothing" in (record.error or "")
+    assert record.agreement is not None
+    assert record.agreement.max_abs_logit_diff == 0.0
+
+
+def test_a_record_from_before_these_fields_still_validates() -> None:
+    from tests.conftest import REPO
+    from validator.verification import VerificationRecord
+
+    old = VerificationRecord.model_validate_json((REPO / "results/demo/hw-3.json").read_text())
+    assert old.runs
+    assert all(run.agreement is None and run.decoding is None for run in old.runs)

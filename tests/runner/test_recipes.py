@@ -168,7 +168,7 @@ def test_dynamic_int8_on_a_cnn_is_unsupported_with_the_alternative(
 
 def test_dynamic_int8_without_the_layer_kind_names_it(classifier: Any, tmp_path: Path) -> None:
     with pytest.raises(
-        Unsupported, match="^no LSTM/GRU layers to quantize dynamically; use static"
+        Unsupported, match=r"^no LSTM/GRU layers to quantize dynamically; use static"
     ):
         build("dynamic-int8", m.DynamicInt8Params(layers=["LSTM", "GRU"]), classifier, tmp_path)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import signal
@@ -47,7 +48,9 @@ ALL_METHODS: list[dict[str, Any]] = [
     {"label": "TensorRT", "method": "tensorrt"},
     {"label": "Own code", "method": "custom", "params": {"script": "mine.py", "description": "x"}},
 ]
-UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom", "openvino"}
+UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom"} | (
+    set() if importlib.util.find_spec("openvino") else {"openvino"}
+)
 
 
 def place(root: Path, source: Path, name: str) -> str:
@@ -283,3 +286,22 @@ def test_cuda_requested_without_cuda(
         2,
         "mcv reproduce: --device cuda: CUDA is not available on this machine",
     )
+
+
+def test_every_run_but_the_original_is_compared_with_it(every_method: Any) -> None:
+    _, record = every_method
+    for run in record.runs:
+        if run.status != "ok":
+            continue
+        if run.method in ("original", "distilled"):
+            assert run.agreement is None, run.method
+            continue
+        agreement = run.agreement
+        assert agreement is not None, run.method
+        assert agreement.samples == 8
+        if run.method in ("onnx", "torchscript", "openvino"):
+            assert (agreement.lossless, agreement.passed) == (True, True), run.method
+            assert agreement.argmax_agreement == 1.0
+        else:
+            assert (agreement.lossless, agreement.passed) == (False, None), run.method
+        assert run.decoding is None
