@@ -202,9 +202,8 @@ class Course:
             on = triggers(workflow).get("pull_request")
             if on is None or action not in on.get("types", [action]):
                 continue
-            acts += self.run(
-                path, workflow, "pull_request", event, pull.head_sha, "submission", pull.fork
-            )
+            head = (pull.head_sha, "submission", pull.fork)
+            acts += self.run(path, workflow, "pull_request", event, pull.head_sha, head)
         return acts
 
     def merge(self, pull: PullRequest) -> str:
@@ -250,7 +249,8 @@ class Course:
             patterns = [p.removesuffix("**") for p in on.get("paths", [""])]
             if not any(name.startswith(p) for name in changed for p in patterns):
                 continue
-            acts += self.run(path, workflow, "push", event, after, MAIN, self.double.full_name)
+            head = (after, MAIN, self.double.full_name)
+            acts += self.run(path, workflow, "push", event, after, head)
         return acts
 
     # --- runs --------------------------------------------------------------------------
@@ -270,13 +270,16 @@ class Course:
         event_name: str,
         event: dict[str, Any],
         sha: str,
-        head_branch: str,
-        head_repo: str,
+        head: tuple[str, str, str],
     ) -> list[Act]:
-        """One run of `path` at commit `sha` under act, then the workflow_run listeners."""
+        """One run of `path` at commit `sha` under act, then the workflow_run listeners.
+
+        `head` is the run's (head SHA, head branch, head repository) as the API shows them:
+        a run triggered by workflow_run carries its trigger's, though it runs main's files.
+        """
         name = str(workflow.get("name") or Path(path).stem)
         run = self.double.add_run(
-            path, event_name, sha, head_branch=head_branch, head_repo=head_repo, name=name
+            path, event_name, head[0], head_branch=head[1], head_repo=head[2], name=name
         )
         run.status, run.conclusion = "in_progress", None
         act = self.invoke(path, run, event_name, event, sha)
@@ -299,7 +302,8 @@ class Course:
             event["workflow_run"] = self.double._run_json(finished)
             event["workflow"] = self.double._workflow_json(self.double.workflow(finished.path))
             event["repository"] = self.double._repo_json(self.double.full_name)
-            acts += self.run(path, workflow, "workflow_run", event, main, MAIN, event_name_repo())
+            head = (finished.head_sha, finished.head_branch, finished.head_repo)
+            acts += self.run(path, workflow, "workflow_run", event, main, head)
         return acts
 
     def register_artifacts(self, run: Run) -> None:
@@ -322,9 +326,7 @@ class Course:
             "TMPDIR": str(self.root / "tmp"),
         }
 
-    def invoke(
-        self, path: str, run: Run, event_name: str, event: dict[str, Any], sha: str
-    ) -> Act:
+    def invoke(self, path: str, run: Run, event_name: str, event: dict[str, Any], sha: str) -> Act:
         folder = self.root / "runs" / str(run.id)
         workdir = self.clone(sha, folder / "repo")
         payload = folder / "event.json"
@@ -371,7 +373,3 @@ class Course:
         act = Act(path, run, done.returncode, log)
         self.acts.append(act)
         return act
-
-
-def event_name_repo() -> str:
-    return f"{OWNER}/{NAME}"

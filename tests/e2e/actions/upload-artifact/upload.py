@@ -25,8 +25,8 @@ def main() -> int:
     files = [f for f in files if f.is_file()]
     if not files:
         level = os.environ.get("IF_NO_FILES_FOUND", "warn")
-        message = f"No files were found with the provided path: {os.environ['PATHS']}"
-        print(f"::{'error' if level == 'error' else 'warning'}::{message}. No artifacts will be uploaded.")
+        message = f"No files were found with the provided path: {os.environ['PATHS']}."
+        print(f"::{'error' if level == 'error' else 'warning'}::{message} No artifacts uploaded.")
         return 1 if level == "error" else 0
     if store.exists():
         print(f"::error::an artifact named {name} already exists in this run (409 Conflict)")
