@@ -110,9 +110,69 @@ def test_runs_fan_out_over_the_runners_and_merge_into_one_record() -> None:
     assert "always()" in merge["if"]
     assert merge["permissions"] == {}
     assert "self-hosted" not in merge["runs-on"]
-    uploads = [s["with"]["name"] for s in merge["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert uploads == ["verification"]  # the name the report workflow downloads
-    report = (REPO / ".github" / "workflows" / "report.yml").read_text(encoding="utf-8")
-    assert "name: verification" in report
+    uploads = [s["with"] for s in merge["steps"] if "upload-artifact" in s.get("uses", "")]
+    # the name mcv publish looks the record up by: the PR's head (the validate run's head)
+    assert uploads == [
+        {
+            "name": "verification-${{ github.event.workflow_run.head_sha }}",
+            "path": "out/",
+            "retention-days": 30,
+        }
+    ]
+    assert "cp manifest/pull.json out/pull.json" in merge["steps"][-2]["run"]
     shard_step = [s for s in jobs["reproduce"]["steps"] if "SHARD" in s.get("env", {})]
     assert '--shard "$SHARD"' in shard_step[0]["run"]
+
+
+def run_steps(name: str) -> list[str]:
+    return [s.get("run", "") for s in steps(load(REPO / ".github" / "workflows" / name))]
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_no_step_needs_the_gh_cli(path: Path) -> None:
+    for step in steps(load(path)):
+        assert not re.search(r"(^|[\s;|&(])gh\s", step.get("run", "")), (path.name, step["run"])
+
+
+def test_report_and_publish_trust_no_artifact_by_name() -> None:
+    """They download nothing themselves: mcv verifies the run through the API first."""
+    for name in ("report.yml", "publish.yml"):
+        workflow = load(REPO / ".github" / "workflows" / name)
+        assert not [s for s in steps(workflow) if "download-artifact" in s.get("uses", "")]
+    report = load(REPO / ".github" / "workflows" / "report.yml")
+    (job,) = report["jobs"].values()
+    assert "github.event.workflow_run.event == 'workflow_run'" in job["if"]
+    (step,) = [s for s in job["steps"] if "mcv comment" in s.get("run", "")]
+    assert step["run"] == 'mcv comment --repo "$REPO" --run-id "$RUN_ID"'
+    assert step["env"]["RUN_ID"] == "${{ github.event.workflow_run.id }}"
+    assert not [s for s in steps(report) if "head_sha" in str(s.get("env", {}))]
+    assert any('mcv publish --repo "$REPO" --commit "$SHA"' in r for r in run_steps("publish.yml"))
+
+
+def test_prepare_repeats_every_pr_level_check_from_the_api() -> None:
+    prepare = load(REPO / ".github" / "workflows" / "reproduce.yml")["jobs"]["prepare"]
+    fetch, check = (
+        s
+        for s in prepare["steps"]
+        if "mcv fetch-manifest" in s.get("run", "") or "mcv check" in s.get("run", "")
+    )
+    assert '--validate-run "$VALIDATE_RUN"' in fetch["run"]
+    assert fetch["env"]["VALIDATE_RUN"] == "${{ github.event.workflow_run.id }}"
+    assert "--pull manifest/pull.json" in check["run"]
+    assert "--teams submissions/teams.yml" in check["run"]
+    assert prepare["permissions"] == {
+        "actions": "read",
+        "contents": "read",
+        "pull-requests": "read",
+    }
+
+
+def test_every_job_uses_the_manifest_prepare_fetched() -> None:
+    """Not a `find` over the fetched folder: team files may be named like manifests."""
+    jobs = load(REPO / ".github" / "workflows" / "reproduce.yml")["jobs"]
+    assert jobs["prepare"]["outputs"]["manifest"] == "${{ steps.fetch.outputs.manifest }}"
+    for name in ("reproduce", "merge"):
+        (step,) = [s for s in jobs[name]["steps"] if "MANIFEST" in s.get("env", {})]
+        assert step["env"]["MANIFEST"] == "${{ needs.prepare.outputs.manifest }}"
+        assert '"$MANIFEST"' in step["run"]
+    assert "find manifest" not in (REPO / ".github" / "workflows" / "reproduce.yml").read_text()

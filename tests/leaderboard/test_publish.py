@@ -1,4 +1,7 @@
-"""Publishing on merge against real git: a local bare repository and two racing clones."""
+"""Publishing on merge against real git: a local bare repository and two racing clones.
+
+The merged pull requests come from the REST double (`mcv publish` finds them from the
+merge commit); the record is given with --record, held to the merged PR's manifest."""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import yaml
 
 from tests.compare.planted import honest
 from tests.conftest import REPO
+from tests.github_double import GitHubDouble
 from validator.leaderboard.markers import END, START
 
 ENV = {
@@ -22,13 +26,32 @@ ENV = {
     "GIT_COMMITTER_NAME": "t",
     "GIT_COMMITTER_EMAIL": "t@example.org",
     "PYTHONPATH": str(REPO),
+    "GITHUB_TOKEN": "test-token",
 }
+TEAMS = ("alpha", "beta")
+
+
+def merge_sha(number: int) -> str:
+    return f"{number:040x}"
 
 
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=cwd, env=ENV, check=True, capture_output=True, text=True
     ).stdout
+
+
+@pytest.fixture
+def double(tmp_path: Path) -> object:
+    """PRs #1 (alpha) and #2 (beta), merged, with their manifests at their heads."""
+    with GitHubDouble() as server:
+        for number, team in enumerate(TEAMS, start=1):
+            raw, _ = manifest_and_record(team, tmp_path)
+            manifest = f"submissions/{team}/hw-2.yaml"
+            server.add_pull(number, f"{number:x}" * 40, f"{team} HW-2", team, {manifest: raw})
+            server.merge(number, merge_sha(number))
+        yield server
+    assert server.violations == []
 
 
 def manifest_and_record(team: str, tmp_path: Path) -> tuple[bytes, Path]:
@@ -55,7 +78,7 @@ def origin(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     git(tmp_path, "clone", "--quiet", str(bare), str(seed))
     (seed / "README.md").write_text(f"# Course\n\n{START}\n{END}\n\nfooter\n")
     records = {}
-    for team in ("alpha", "beta"):
+    for team in TEAMS:
         raw, record = manifest_and_record(team, tmp_path)
         (seed / "submissions" / team).mkdir(parents=True)
         (seed / "submissions" / team / "hw-2.yaml").write_bytes(raw)
@@ -66,23 +89,27 @@ def origin(tmp_path: Path) -> tuple[Path, dict[str, Path]]:
     return bare, records
 
 
-def publish(clone: Path, record: Path, number: int, *extra: str) -> subprocess.Popen[str]:
+def publish(
+    double: GitHubDouble, clone: Path, record: Path, number: int, *extra: str
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "validator",
             "publish",
+            "--repo",
+            "octo/course",
+            "--commit",
+            merge_sha(number),
+            "--api-url",
+            double.base_url,
+            "--throttle",
+            "0",
             "--repo-dir",
             str(clone),
             "--record",
             str(record),
-            "--pull-request",
-            str(number),
-            "--pr-url",
-            f"https://x/pull/{number}",
-            "--opened-at",
-            "2026-11-20T10:00:00+00:00",
             "--backoff",
             "0.2",
             "--lang",
@@ -97,14 +124,14 @@ def publish(clone: Path, record: Path, number: int, *extra: str) -> subprocess.P
 
 
 def test_two_clones_publishing_at_once_both_land(
-    origin: tuple[Path, dict[str, Path]], tmp_path: Path
+    double: GitHubDouble, origin: tuple[Path, dict[str, Path]], tmp_path: Path
 ) -> None:
     bare, records = origin
     clones = {}
     for team in records:
         clones[team] = tmp_path / f"clone-{team}"
         git(tmp_path, "clone", "--quiet", str(bare), str(clones[team]))
-    runs = [publish(clones[t], records[t], n) for n, t in enumerate(records, start=1)]
+    runs = [publish(double, clones[t], records[t], n) for n, t in enumerate(records, start=1)]
     results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in runs]
     assert [code for code, _ in results] == [0, 0], results
     final = tmp_path / "final"
@@ -121,21 +148,21 @@ def test_two_clones_publishing_at_once_both_land(
 
 
 def test_publishing_again_makes_no_empty_commit(
-    origin: tuple[Path, dict[str, Path]], tmp_path: Path
+    double: GitHubDouble, origin: tuple[Path, dict[str, Path]], tmp_path: Path
 ) -> None:
     bare, records = origin
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(bare), str(clone))
-    assert publish(clone, records["alpha"], 1).wait(timeout=60) == 0
+    assert publish(double, clone, records["alpha"], 1).wait(timeout=60) == 0
     head = git(clone, "rev-parse", "HEAD")
-    second = publish(clone, records["alpha"], 1)
+    second = publish(double, clone, records["alpha"], 1)
     assert second.wait(timeout=60) == 0
     assert "already published" in (second.stderr.read() if second.stderr else "")
     assert git(clone, "rev-parse", "HEAD") == head
 
 
 def test_a_remote_that_keeps_refusing_fails_loudly_and_loses_nothing(
-    origin: tuple[Path, dict[str, Path]], tmp_path: Path
+    double: GitHubDouble, origin: tuple[Path, dict[str, Path]], tmp_path: Path
 ) -> None:
     bare, records = origin
     hook = bare / "hooks" / "pre-receive"
@@ -144,7 +171,7 @@ def test_a_remote_that_keeps_refusing_fails_loudly_and_loses_nothing(
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(bare), str(clone))
     before = records["alpha"].read_bytes()
-    run = publish(clone, records["alpha"], 1, "--attempts", "2", "--backoff", "0.05")
+    run = publish(double, clone, records["alpha"], 1, "--attempts", "2", "--backoff", "0.05")
     assert run.wait(timeout=60) == 2
     err = run.stderr.read() if run.stderr else ""
     assert "could not push to origin/main after 2 attempts" in err
@@ -152,12 +179,14 @@ def test_a_remote_that_keeps_refusing_fails_loudly_and_loses_nothing(
     assert records["alpha"].read_bytes() == before
 
 
-def test_a_dirty_checkout_is_refused(origin: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+def test_a_dirty_checkout_is_refused(
+    double: GitHubDouble, origin: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
     bare, records = origin
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(bare), str(clone))
     (clone / "README.md").write_text("local edit\n")
-    run = publish(clone, records["alpha"], 1)
+    run = publish(double, clone, records["alpha"], 1)
     assert run.wait(timeout=60) == 2
     assert "uncommitted changes" in (run.stderr.read() if run.stderr else "")
     assert (clone / "README.md").read_text() == "local edit\n"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from validator.errors import UserError
 from validator.findings import Finding, Summary
+from validator.github.provenance import PullRecord
 from validator.output import RENDERERS
 from validator.pipeline import expand, read_changed_files, read_teams, run_check
-from validator.rules.base import PullRequest
+from validator.rules.base import ChangedFile, PullRequest
 
 DEFAULT_TEAMS = Path("submissions/teams.yml")
 
@@ -42,9 +44,28 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help=f"team registry (default: {DEFAULT_TEAMS} when it exists)",
     )
     parser.add_argument(
+        "--pull",
+        metavar="FILE",
+        type=Path,
+        help="pull.json from `mcv fetch-manifest`: the PR's title, author and changed files "
+        "as the API gave them (instead of --pr-title, --author and --changed-files)",
+    )
+    parser.add_argument(
         "--format", choices=sorted(RENDERERS), default="text", help="output format (default: text)"
     )
     parser.set_defaults(handler=run)
+
+
+def _from_pull(path: Path) -> tuple[str, str, tuple[ChangedFile, ...]]:
+    try:
+        pull = PullRecord.model_validate_json(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise UserError(f"--pull {path}: cannot read it: {str(exc).splitlines()[0]}") from None
+    files = tuple(
+        ChangedFile(PurePosixPath(name), line)
+        for line, name in enumerate(pull.changed_files, start=1)
+    )
+    return pull.title, pull.author, files
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,11 +76,19 @@ def run(args: argparse.Namespace) -> int:
     if teams_path is not None:
         teams, teams_findings = read_teams(teams_path)
         findings += teams_findings
+    title, author = args.pr_title, args.author
+    changed = read_changed_files(args.changed_files) if args.changed_files else None
+    source = str(args.changed_files) if args.changed_files else None
+    if args.pull is not None:
+        if title is not None or author is not None or changed is not None:
+            raise UserError("--pull gives the title, author and changed files; drop the others")
+        title, author, changed = _from_pull(args.pull)
+        source = f"{args.pull} (changed_files)"
     pr = PullRequest(
-        title=args.pr_title,
-        changed_files=read_changed_files(args.changed_files) if args.changed_files else None,
-        changed_files_source=str(args.changed_files) if args.changed_files else None,
-        author=args.author,
+        title=title,
+        changed_files=changed,
+        changed_files_source=source,
+        author=author,
         teams=teams,
         teams_source=str(teams_path) if teams_path else None,
     )

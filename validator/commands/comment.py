@@ -13,7 +13,7 @@ from validator.compare.config import load_config
 from validator.compare.report import build
 from validator.errors import UserError
 from validator.findings import Finding
-from validator.github import artifact, event, publish
+from validator.github import artifact, event, provenance, publish
 from validator.github.checks import check_run, status
 from validator.github.client import PyGithubApi
 from validator.manifest.load import parse
@@ -27,12 +27,15 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "comment",
         help="post the report on the PR: sticky comment, label, check run",
-        description="Resolve the pull request (by its number from a pull_request event, else "
-        "by head SHA through the API), read the PR's manifest through the API at that SHA, "
-        "validate the record as data, then keep ONE report comment up to date, set the "
-        "mcv:* verdict label and a check run (a commit status where a check run cannot be "
-        "created). The token comes from $GITHUB_TOKEN. Exit 0: published; 1: GitHub or the "
-        "inputs refused; 2: usage error.",
+        description="With --run-id (or a workflow_run event): verify through the API that "
+        "the run is a run of the default branch's .github/workflows/reproduce.yml triggered "
+        "by workflow_run, download its verification-<sha> artifact, and act only for the "
+        "PR it reproduced while that PR is still open at that head SHA. With --record or "
+        "--artifact (a maintainer's own use, unverified): the PR by --pr or --head-sha. "
+        "Then read the PR's manifest through the API at its head, validate the record as "
+        "data, keep ONE report comment up to date, set the mcv:* verdict label and a check "
+        "run (a commit status where a check run cannot be created). The token comes from "
+        "$GITHUB_TOKEN. Exit 0: published; 2: refused (nothing posted) or usage error.",
     )
     parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
     parser.add_argument(
@@ -43,7 +46,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("--pr", type=int, metavar="N", help="the PR number (trusted events only)")
     parser.add_argument("--head-sha", metavar="SHA", help="resolve the PR from this head commit")
-    source = parser.add_mutually_exclusive_group(required=True)
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--run-id",
+        type=int,
+        metavar="RUN",
+        help="the reproduce run (default: the workflow_run event's run)",
+    )
     source.add_argument(
         "--artifact",
         type=Path,
@@ -111,17 +120,38 @@ def run(args: argparse.Namespace) -> int:
         Path(os.environ["GITHUB_EVENT_PATH"]) if os.environ.get("GITHUB_EVENT_PATH") else None
     )
     payload = event.read(event_path) if event_path else None
-    number = args.pr or (payload.pr_number if payload else None)
-    head_sha = args.head_sha or (payload.head_sha if payload else None)
-    record = artifact.load(args.artifact) if args.artifact else artifact.load_file(args.record)
+    local = args.artifact is not None or args.record is not None
+    run_id = args.run_id or (payload.run_id if payload and not local else None)
+    if run_id is None and not local:
+        raise UserError("nothing to report: give --run-id (or a workflow_run event), or --record")
     config = load_config(args.config)
     lang = args.lang or config.course.lang
     api = PyGithubApi(args.repo, token, args.api_url, args.retries, args.backoff, args.throttle)
-    pull = publish.resolve_pull(api, number, head_sha)
+    if run_id is not None:
+        if args.pr is not None or args.head_sha is not None or args.manifest is not None:
+            raise UserError("--run-id finds the PR and its manifest itself; drop --pr/--head-sha")
+        reproduced, pull = provenance.for_report(api, run_id)
+        record, wanted = reproduced.record, reproduced.pull.manifest
+        print(
+            f"run {run_id} is the course's reproduce run; it reproduced #{pull.number} "
+            f"at {pull.head_sha[:12]}",
+            file=sys.stderr,
+        )
+    else:
+        number = args.pr or (payload.pr_number if payload else None)
+        head_sha = args.head_sha or (payload.head_sha if payload else None)
+        record = artifact.load(args.artifact) if args.artifact else artifact.load_file(args.record)
+        pull = publish.resolve_pull(api, number, head_sha)
+        wanted = record.manifest_path
     if args.manifest is not None:
         path, raw = str(args.manifest), args.manifest.read_bytes()
     else:
-        path, raw = publish.manifest_of(api, pull, record.manifest_path)
+        path, raw = publish.manifest_of(api, pull, wanted)
+        if run_id is not None and path != wanted:
+            raise provenance.ProvenanceError(
+                f"run {run_id} reproduced `{wanted}`, which #{pull.number} does not change "
+                f"(it changes `{path}`); nothing was posted"
+            )
     manifest, static, doc = _manifest(raw, path)
     report = build(manifest, record, static, config, doc.sha256)
     deadline = config.homework(manifest.homework).deadline

@@ -8,10 +8,12 @@ carries no pull-request number (the PR is resolved from the head SHA through the
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 from pydantic import ValidationError
 
@@ -34,13 +36,14 @@ def _check_name(name: str) -> None:
         raise ArtifactError(f"artifact entry `{name}` leaves the artifact folder")
 
 
-def _from_zip(path: Path) -> bytes:
-    with zipfile.ZipFile(path) as archive:
+def _from_zip(source: Path | IO[bytes], wanted: tuple[str, ...] = (RECORD,)) -> dict[str, bytes]:
+    """The wanted top-level members of a zip, after every entry passed inspection."""
+    with zipfile.ZipFile(source) as archive:
         entries = archive.infolist()
         if len(entries) > MAX_FILES:
             raise ArtifactError(f"artifact has {len(entries)} entries (at most {MAX_FILES})")
         total = 0
-        record = None
+        found = {}
         for entry in entries:
             _check_name(entry.filename)
             if stat.S_ISLNK(entry.external_attr >> 16):
@@ -50,14 +53,32 @@ def _from_zip(path: Path) -> bytes:
                     f"artifact entry `{entry.filename}` is larger than {MAX_FILE // 2**20} MiB"
                 )
             total += entry.file_size
-            if entry.filename == RECORD:
-                record = entry
+            if entry.filename in wanted:
+                found[entry.filename] = entry
         if total > MAX_TOTAL:
             raise ArtifactError(f"artifact is larger than {MAX_TOTAL // 2**20} MiB")
-        if record is None:
-            raise ArtifactError(f"artifact has no {RECORD}")
-        with archive.open(record) as handle:
-            return handle.read(MAX_FILE + 1)
+        for name in wanted:
+            if name not in found:
+                raise ArtifactError(f"artifact has no {name}")
+        out = {}
+        for name, entry in found.items():
+            with archive.open(entry) as handle:
+                out[name] = handle.read(MAX_FILE + 1)
+                if len(out[name]) > MAX_FILE:
+                    raise ArtifactError(f"{name} is larger than {MAX_FILE // 2**20} MiB")
+        return out
+
+
+def members(data: bytes, wanted: tuple[str, ...]) -> dict[str, bytes]:
+    """Named members of a downloaded artifact zip, inspected like `load` does."""
+    try:
+        return _from_zip(io.BytesIO(data), wanted)
+    except zipfile.BadZipFile:
+        raise ArtifactError("the downloaded artifact is not a zip archive") from None
+
+
+def record_of(raw: bytes) -> VerificationRecord:
+    return _validated(raw)
 
 
 def _from_folder(folder: Path) -> bytes:
@@ -116,7 +137,7 @@ def _validated(raw: bytes, name: str = RECORD) -> VerificationRecord:
 def load(path: Path) -> VerificationRecord:
     """The record inside an artifact (a .zip or its unpacked folder), validated as data."""
     try:
-        raw = _from_folder(path) if path.is_dir() else _from_zip(path)
+        raw = _from_folder(path) if path.is_dir() else _from_zip(path)[RECORD]
     except zipfile.BadZipFile:
         raise ArtifactError(f"{path}: not a zip archive") from None
     except OSError as exc:

@@ -25,6 +25,7 @@ class _Pull(_Loose):
 
 
 class _WorkflowRun(_Loose):
+    id: int
     head_sha: str
     conclusion: str | None = None
     event: str | None = None
@@ -38,9 +39,14 @@ class Event(_Loose):
 
     @property
     def head_sha(self) -> str | None:
-        if self.pull_request is not None:
-            return self.pull_request.head.sha
-        return self.workflow_run.head_sha if self.workflow_run is not None else None
+        """A pull_request event's head. A workflow_run's own head is the default branch when
+        it was itself triggered by workflow_run: what it reproduced is in its artifact."""
+        return self.pull_request.head.sha if self.pull_request is not None else None
+
+    @property
+    def run_id(self) -> int | None:
+        """The run a workflow_run event reports on: verified through the API before use."""
+        return self.workflow_run.id if self.workflow_run is not None else None
 
     @property
     def pr_number(self) -> int | None:

@@ -33,6 +33,8 @@ def resolve_pull(api: GitHubApi, number: int | None, head_sha: str | None) -> Pu
     candidates = [
         p for p in api.pulls_for_commit(head_sha) if p.head_sha == head_sha and p.state == "open"
     ]
+    if not candidates:  # a fork's commit: GitHub's commit route lists no PR for it
+        candidates = [p for p in api.open_pulls(None) if p.head_sha == head_sha]
     if len(candidates) != 1:
         raise UserError(
             f"{len(candidates)} open pull requests have head {head_sha[:12]}; expected exactly one"
