@@ -27,7 +27,7 @@ def harness_and_bare() -> tuple[float, float]:
     import torch
 
     from runner.demo import build
-    from runner.loading.data import load_rows
+    from runner.loading.data import file_rows
     from runner.recipes import RECIPES, RecipeContext
     from runner.tasks import TASKS
     from runner.trackers.latency import LatencySettings, LatencyTracker
@@ -36,7 +36,7 @@ def harness_and_bare() -> tuple[float, float]:
     torch.set_num_threads(1)
     folder, data = build(REPO / ".cache" / "demo")
     task = TASKS["image-classification"](folder)
-    samples = task.prepare(load_rows(str(data), None, "test", 8))
+    samples = task.prepare(file_rows(data, 8))
     built = RECIPES["original"]().build(
         RecipeContext(task, OriginalParams(), samples, Path(tempfile.mkdtemp()), "cpu", 1)
     )

@@ -1,7 +1,8 @@
 """The built-in example: a small ViT trained on scikit-learn's bundled digits (real data).
 
-Trained once, seeded, on the first 1,437 images, and cached with the other 360 as an
-evaluation set, so the demo's int8, pruning and k-means runs show real quality changes.
+Trained once, seeded, on the first 1,437 images, and kept with the other 360 as an
+evaluation set in the demo team's folder (not committed: see .gitignore), so the demo's
+int8, pruning and k-means runs show real quality changes.
 Run as `python -m runner.demo [CACHE_DIR]`.
 """
 
@@ -11,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_CACHE = Path(".cache/demo")
+DEFAULT_CACHE = Path("submissions/demo/data")  # the team's own folder: see MCV207
 TRAIN = 1437
 EPOCHS = 40
 

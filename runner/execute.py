@@ -19,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
-from runner.harness import Job, child_main, failed, fetch_model, fetch_rows, job_to_dict
+from runner.harness import Job, child_main, failed, fetch_model, job_to_dict, samples_of
+from runner.loading.data import DataSource, locate
+from runner.loading.model import readable_folder
+from runner.loading.team import TeamFolder
 from runner.sandbox.base import Backend, Request
 from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
@@ -80,6 +82,8 @@ def git_commit(folder: Path) -> str | None:
 
 
 def _exit_reason(code: int | None) -> str:
+    if code is None:
+        return "timed out"
     if code is not None and code < 0:
         name = signal.Signals(-code).name
         hint = " (killed: out of memory?)" if -code == signal.SIGKILL else ""
@@ -115,35 +119,24 @@ def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> 
     return RunRecord.model_validate_json(result)
 
 
-def _jsonable(value: Any) -> Any:
-    """Rows handed into the sandbox: arrays and images become lists."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "convert"):  # a PIL image
-        import numpy as np
-
-        return np.asarray(value.convert("RGB")).tolist()
-    raise TypeError(f"cannot pass {type(value).__name__} into the sandbox")
-
-
-def fetch(job: Job) -> tuple[Job, list[Path]]:
-    """The fetch phase, with network: the model's allow-listed files and the rows, by path.
+def fetch(job: Job, sandbox: Backend, settings: Settings) -> tuple[Job, list[Path]]:
+    """The fetch phase, with network: the model's allow-listed files and the data files, by
+    path; then the rows parsed inside the sandbox. What the run may read comes from the
+    manifest's names as resolved here, never from the data.
 
     The run's folder gets `inputs/` (the job and its rows, read-only inside) beside
     `work/` (the only writable place inside)."""
     manifest = Manifest.model_validate_json(job.manifest_json)
+    team = TeamFolder.of(Path(job.manifest_dir), manifest.team)
+    team.check_links()
     folder = fetch_model(manifest, job).resolve()  # absolute: the sandbox runs elsewhere
-    rows = fetch_rows(manifest, job)
+    source = locate(manifest.evaluation, team)
     work = Path(job.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     inputs = work.parent / "inputs"
     inputs.mkdir(exist_ok=True)
-    rows_path = inputs / "rows.jsonl"
-    with rows_path.open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, default=_jsonable) + "\n")
-    readable = {folder.resolve(), Path(job.manifest_dir).resolve(), inputs.resolve()}
-    readable |= {Path(r["_base_dir"]).resolve() for r in rows if r.get("_base_dir")}
+    rows_path = parse_rows(source, samples_of(manifest, job), sandbox, settings, inputs)
+    readable = {readable_folder(folder), team.root, Path(source.readable).resolve(), inputs}
     fetched = Job(
         **{
             **job_to_dict(job),
@@ -155,21 +148,65 @@ def fetch(job: Job) -> tuple[Job, list[Path]]:
     return fetched, sorted(readable)
 
 
+def parse_rows(
+    source: DataSource, samples: int, sandbox: Backend, settings: Settings, inputs: Path
+) -> Path:
+    """`inputs/rows.jsonl`, from the rows `runner.loading.parse` prints in the sandbox, where
+    only the data's folder is readable: the data's bytes are never parsed out here."""
+    scratch = inputs.parent / "parse"
+    scratch.mkdir(exist_ok=True)
+    source_file = inputs / "source.json"
+    source_file.write_text(source.to_json(), encoding="utf-8")
+    for path in (inputs, source_file):
+        path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox's uid reads them
+    rows_path = inputs / "rows.jsonl"
+    errors: list[str] = []
+    done: list[bool] = []
+    with rows_path.open("w", encoding="utf-8") as handle:
+
+        def on_line(line: str) -> None:
+            kind, _, payload = line.partition("\t")
+            if kind == "row":
+                handle.write(payload + "\n")
+            elif kind == "error":
+                errors.append(payload)
+            elif kind == "parsed":
+                done.append(True)
+
+        request = Request(
+            [sandbox.python(), "-m", "runner.loading.parse", str(source_file), str(samples)],
+            sorted({Path(source.readable).resolve(), inputs.resolve()}),
+            scratch,
+            "cpu",
+            1,
+            settings.limits,
+            settings.timeout_s,
+        )
+        outcome = sandbox.run(request, on_line)
+    if errors:
+        raise RunnerError(errors[-1])
+    if outcome.returncode != 0 or not done:
+        tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
+        reason = outcome.reason or _exit_reason(outcome.returncode)
+        raise RunnerError(f"parsing the evaluation rows failed: {reason} {tail}".strip())
+    return rows_path
+
+
 def run_in_sandbox(
     job: Job, label: str, settings: Settings, sandbox: Backend, progress: Progress
 ) -> RunRecord:
     """Fetch with network, then execute inside the sandbox without it."""
     started = time.perf_counter()
-    progress(label, "fetching the model and rows (network allowed)")
+    progress(label, "fetching the model and data files (network allowed), parsing the rows")
     try:
-        job, readable = fetch(job)
+        job, readable = fetch(job, sandbox, settings)
     except RunnerError as exc:
         return failed(job, "failed", str(exc), started)
     work = Path(job.work_dir)
     inputs = work.parent / "inputs"
     job_file = inputs / "job.json"
     job_file.write_text(json.dumps(job_to_dict(job)), encoding="utf-8")
-    for path in (inputs, *inputs.iterdir()):
+    for path in (inputs, *inputs.iterdir()):  # written by this process: no links in here
         path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox's uid reads them
     result: list[str] = []
 

@@ -47,26 +47,24 @@ def samples_of(manifest: Manifest, job: Job) -> int:
 
 
 def fetch_model(manifest: Manifest, job: Job) -> Path:
-    """The run's model folder (the student's, for `distilled`): may download."""
+    """The run's model folder (the student's, for `distilled`): may download. A local one
+    is in the team's folder, the manifest's own."""
     from runner.loading.model import resolve
+    from runner.loading.team import TeamFolder
 
     run = manifest.runs[job.run_index]
     ref = run.params.student if run.method == "distilled" else manifest.model
-    return resolve(ref.id, ref.revision)
+    return resolve(ref.id, ref.revision, TeamFolder.of(Path(job.manifest_dir), manifest.team))
 
 
 def fetch_rows(manifest: Manifest, job: Job) -> list[dict[str, Any]]:
-    """The first rows of the evaluation set, in order: may download."""
-    from runner.loading.data import load_rows
+    """The first rows of the evaluation set, in order: may download, and parses them here
+    (a sandboxed run gets them parsed in the sandbox beforehand, as `rows_path`)."""
+    from runner.loading.data import locate, read_rows
+    from runner.loading.team import TeamFolder
 
-    evaluation = manifest.evaluation
-    return load_rows(
-        evaluation.dataset,
-        evaluation.subset,
-        evaluation.split,
-        samples_of(manifest, job),
-        Path(job.manifest_dir),
-    )
+    team = TeamFolder.of(Path(job.manifest_dir), manifest.team)
+    return read_rows(locate(manifest.evaluation, team), samples_of(manifest, job))
 
 
 def quiet() -> None:

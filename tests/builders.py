@@ -17,7 +17,13 @@ CLEAN: dict[str, Any] = {
     "team": "ml_masters",
     "homework": 2,
     "model": {"id": "dslim/bert-base-NER", "revision": "7b3f2c1", "task": "token-classification"},
-    "evaluation": {"dataset": "conll2003", "split": "validation", "samples": 500, "metric": "f1"},
+    "evaluation": {
+        "dataset": "conll2003",
+        "revision": "0123456789abcdef0123456789abcdef01234567",
+        "split": "validation",
+        "samples": 500,
+        "metric": "f1",
+    },
     "runs": [
         {
             "label": "Оригинал",

@@ -1,16 +1,20 @@
 """Find a model's files, safely: safetensors only, no custom code, pinned revision.
 
 A hub id goes through huggingface_hub (its cache and HF_HUB_OFFLINE are honoured) and only
-allow-listed files are fetched; a local directory is used as it is. Pickled weights are
-refused before anything could unpickle them, and `trust_remote_code` is never set.
+allow-listed files are fetched; a local model is a folder in the team's folder. Pickled
+weights are refused before anything could unpickle them, and `trust_remote_code` is never
+set.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from runner.errors import RunnerError
+from runner.loading.team import TeamFolder
+from validator.manifest.methods import is_local_id
 
 ALLOWED_FILES = [
     "*.safetensors",
@@ -33,14 +37,55 @@ ALLOWED_FILES = [
 PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".h5", ".msgpack"}
 
 
-def resolve(model_id: str, revision: str | None) -> Path:
-    """The directory holding the model's files: a local folder or the hub snapshot."""
-    local = Path(model_id).expanduser()
-    if local.is_dir():
-        return check_safe(local)
-    if model_id.startswith((".", "/", "~")):
-        raise RunnerError(f"model `{model_id}`: no such local directory")
-    return check_safe(_download(model_id, revision))
+def resolve(model_id: str, revision: str | None, team: TeamFolder) -> Path:
+    """The directory holding the model's files: in the team's folder, or the hub snapshot."""
+    if is_local_id(model_id):
+        folder = team.resolve(model_id, "model")
+        if not folder.is_dir():
+            raise RunnerError(f"model `{model_id}` is not a folder")
+        return check_safe(folder)
+    return check_safe(cache_checked(_download(model_id, revision)))
+
+
+def hub_cache() -> str | None:
+    """The cache and offline mode as the environment says now: huggingface_hub reads both
+    once, at import, which may be before a caller (a test, a workflow step) set them."""
+    return os.environ.get("HF_HUB_CACHE") or None
+
+
+def hub_offline() -> bool:
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def repo_folder(snapshot: Path) -> Path | None:
+    """`.../models--org--name` of a snapshot `.../models--org--name/snapshots/<sha>`, if so."""
+    repo = snapshot.parent.parent
+    if snapshot.parent.name == "snapshots" and repo.name.startswith(("models--", "datasets--")):
+        return repo
+    return None
+
+
+def cache_checked(snapshot: Path) -> Path:
+    """A cache snapshot whose links all point into its own repository folder (its blobs):
+    that folder is what the sandbox binds, so nothing outside it may be reached."""
+    repo = repo_folder(snapshot)
+    if repo is None:
+        return snapshot
+    inside = repo.resolve()
+    for entry in snapshot.rglob("*"):
+        if entry.is_symlink() and not entry.resolve().is_relative_to(inside):
+            raise RunnerError(
+                f"the cached `{repo.name}` links `{entry.relative_to(snapshot)}` outside its "
+                "own folder; refused (delete the cache entry and fetch again)"
+            )
+    return snapshot
+
+
+def readable_folder(folder: Path) -> Path:
+    """What the sandbox must bind for a model or dataset folder: a cache snapshot's files are
+    links into the repository's `blobs/`, so its whole repository folder, else the folder."""
+    repo = repo_folder(folder)
+    return (repo or folder).resolve()
 
 
 def _download(model_id: str, revision: str | None) -> Path:
@@ -48,7 +93,15 @@ def _download(model_id: str, revision: str | None) -> Path:
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
     try:
-        return Path(snapshot_download(model_id, revision=revision, allow_patterns=ALLOWED_FILES))
+        return Path(
+            snapshot_download(
+                model_id,
+                revision=revision,
+                allow_patterns=ALLOWED_FILES,
+                cache_dir=hub_cache(),
+                local_files_only=hub_offline(),
+            )
+        )
     except LocalEntryNotFoundError:
         raise RunnerError(
             f"model `{model_id}`{'@' + revision if revision else ''} is not in the local cache "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,14 +9,15 @@ import numpy as np
 from runner import metrics
 from runner.backends import Backend
 from runner.errors import RunnerError
+from runner.loading.data import row_file
 from runner.tasks.base import Sample, Task, column, predicted_label
 from runner.tasks.text_classification import label_key, score_labels
 
 
-def load_image(value: Any, base: str) -> np.ndarray:
+def load_image(value: Any, row: dict[str, Any]) -> np.ndarray:
     """An image given as nested pixel lists, an array, or a path beside the data file."""
     if isinstance(value, str):
-        path = Path(base, value)
+        path = row_file(row, value)
         if path.suffix == ".npy":
             return np.load(path, allow_pickle=False)
         try:
@@ -45,10 +45,7 @@ class ImageClassification(Task):
         processor = AutoImageProcessor.from_pretrained(self.folder, trust_remote_code=False)
         out = []
         for row in rows:
-            image = load_image(
-                column(row, "image", self.columns, "image", "img", "pixels"),
-                row.get("_base_dir", ""),
-            )
+            image = load_image(column(row, "image", self.columns, "image", "img", "pixels"), row)
             encoded = processor(images=image, return_tensors="np")
             names = row.get("_label_names", {}).get(self.columns.get("label", "label"))
             reference = column(row, "label", self.columns, "label", "labels")

@@ -11,6 +11,7 @@ import numpy as np
 from runner import metrics
 from runner.backends import Backend
 from runner.errors import RunnerError
+from runner.loading.data import row_file
 from runner.tasks.base import Sample, Task, column
 
 
@@ -28,9 +29,9 @@ def read_wav(path: Path) -> tuple[np.ndarray, int]:
     return audio.reshape(-1, channels).mean(axis=1), rate
 
 
-def load_audio(value: Any, base: str) -> tuple[np.ndarray, int]:
+def load_audio(value: Any, row: dict[str, Any]) -> tuple[np.ndarray, int]:
     if isinstance(value, str):
-        return read_wav(Path(base, value))
+        return read_wav(row_file(row, value))
     if isinstance(value, dict) and "array" in value:
         return np.asarray(value["array"], dtype=np.float32), int(value["sampling_rate"])
     raise RunnerError("audio must be a .wav path or {array, sampling_rate}")
@@ -64,7 +65,7 @@ class SpeechRecognition(Task):
         out = []
         for row in rows:
             audio, source_rate = load_audio(
-                column(row, "audio", self.columns, "audio", "path"), row.get("_base_dir", "")
+                column(row, "audio", self.columns, "audio", "path"), row
             )
             features = extractor(
                 resample(audio, source_rate, rate), sampling_rate=rate, return_tensors="np"

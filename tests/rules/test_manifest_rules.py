@@ -70,6 +70,12 @@ CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
         setting("evaluation", "dataset", value="../../../home/runner/.ssh/id.jsonl"),
         setting("evaluation", "dataset", value="submissions/ml_masters/data/eval.jsonl"),
     ),
+    (
+        "MCV208",
+        Severity.ERROR,
+        setting("evaluation", "revision", value="main"),
+        setting("evaluation", "revision", value="b" * 40),
+    ),
     ("MCV401", Severity.ERROR, reported(1, cpu_ms=88.31), reported(1, cpu_ms=88.32)),
     ("MCV402", Severity.WARNING, reported(1, quality=0.9112), reported(1, quality=0.9111)),
     ("MCV403", Severity.ERROR, reported(1, size_mb=80.0), reported(1, size_mb=100.0)),
@@ -129,7 +135,7 @@ def test_rule_misses(
 
 
 def test_every_manifest_rule_has_a_case() -> None:
-    tested = {c[0] for c in CASES} | {"MCV201", "MCV202", "MCV302", "MCV303"}  # see below
+    tested = {c[0] for c in CASES} | {"MCV201", "MCV202", "MCV209", "MCV302", "MCV303"}
     assert {r.INFO.code for r in MANIFEST_RULES} <= tested
 
 
@@ -254,7 +260,7 @@ def test_quality_unchanged_is_quiet_once_notes_explain_it(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("model_id", "warned"),
     [
-        (".cache/demo/digits-vit", False),
+        ("submissions/ml_masters/digits-vit", False),
         ("./models/bert", False),
         ("/abs/bert", False),
         ("a/b/c", False),
@@ -274,15 +280,23 @@ def test_local_models_need_no_revision(tmp_path: Path, model_id: str, warned: bo
         ("model", "/home/runner/.cache/huggingface/hub/models--x/snapshots/abc", True),
         ("model", "~/models/bert", True),
         ("model", "./models/../../outside", True),
-        ("model", ".cache/demo/digits-vit", False),
+        ("model", ".cache/demo/digits-vit", True),  # the runner's checkout, not the team's
+        ("model", "submissions/other_team/model", True),  # another team's folder
+        ("model", "submissions/ml_masters/../other_team/model", True),
+        ("model", "./submissions/ml_masters", True),  # the folder itself: name what is in it
+        ("model", "submissions/ml_masters/model", False),
+        ("model", "./submissions/ml_masters/model", False),
         ("model", "dslim/bert-base-NER", False),
         ("student", "/etc", True),
+        ("student", "submissions/ml_masters/student", False),
         ("student", "huawei-noah/TinyBERT_General_4L_312D", False),
         ("dataset", "/etc/passwd.jsonl", True),
+        ("dataset", "eval.jsonl", True),  # relative to the repository root: not the folder
+        ("dataset", "submissions/ml_masters/data/eval.jsonl", False),
         ("dataset", "nyu-mll/glue", False),
     ],
 )
-def test_local_paths_stay_inside_the_repository(
+def test_local_paths_stay_inside_the_team_folder(
     tmp_path: Path, where: str, path: str, refused: bool
 ) -> None:
     data = manifest()
@@ -302,4 +316,57 @@ def test_local_paths_stay_inside_the_repository(
     findings = [f for f in check(tmp_path, data) if f.code == "MCV207"]
     assert bool(findings) is refused
     if refused:
-        assert f"`{path}` points outside the repository" in findings[0].message
+        assert f"`{path}` is not under `submissions/ml_masters/`" in findings[0].message
+        assert "submissions/ml_masters/data/eval.jsonl" in findings[0].hint
+
+
+def test_hub_datasets_need_a_full_commit_sha(tmp_path: Path) -> None:
+    data = manifest()
+    del data["evaluation"]["revision"]
+    (found,) = [f for f in check(tmp_path, data) if f.code == "MCV208"]
+    assert found.severity is Severity.ERROR
+    assert "hub dataset `conll2003` has no `revision`" in found.message
+    assert "40 hex digits" in found.hint
+    data["evaluation"]["revision"] = "7b3f2c1"  # a short sha could later name another commit
+    assert [f.loc for f in check(tmp_path, data) if f.code == "MCV208"] == [
+        ("evaluation", "revision")
+    ]
+    data["evaluation"]["dataset"] = "submissions/ml_masters/eval.jsonl"  # local: no revision
+    assert [f for f in check(tmp_path, data) if f.code == "MCV208"] == []
+
+
+def test_team_files_are_capped_and_never_links(tmp_path: Path) -> None:
+    from validator.manifest.team_files import MAX_FILE_BYTES
+
+    folder = tmp_path / "submissions" / "ml_masters"
+    (folder / "model").mkdir(parents=True)
+    (folder / "model" / "config.json").write_text("{}")
+    data = manifest()
+    data["model"]["id"] = "submissions/ml_masters/model"
+    data["evaluation"]["dataset"] = "submissions/ml_masters/eval.jsonl"
+    data["runs"].append(
+        {
+            "label": "Свой",
+            "method": "custom",
+            "reported": {},
+            "params": {"script": "recipe.py", "description": "mine"},
+        }
+    )
+    assert [f for f in check(tmp_path, data) if f.code == "MCV209"] == []  # eval.jsonl missing
+    with (folder / "model" / "model.safetensors").open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: no real disk used
+    (folder / "eval.jsonl").symlink_to("/etc/passwd")
+    (folder / "recipe.py").write_text("print(1)\n")
+    found = {f.message: f for f in check(tmp_path, data) if f.code == "MCV209"}
+    assert set(found) == {
+        "`submissions/ml_masters/model/model.safetensors` is 25.0 MiB, over 25 MiB",
+        "`submissions/ml_masters/eval.jsonl` is a symbolic link; the runner refuses links",
+    }
+    assert all(f.line is not None and f.hint for f in found.values())
+    (folder / "model" / "model.safetensors").unlink()
+    (folder / "eval.jsonl").unlink()
+    for index in range(3):
+        with (folder / "model" / f"part-{index}.safetensors").open("wb") as handle:
+            handle.truncate(20 * 2**20)
+    (total,) = [f for f in check(tmp_path, data) if f.code == "MCV209"]
+    assert total.message == ("the files this manifest names come to 60.0 MiB together, over 50 MiB")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from runner.errors import Unsupported
-from runner.loading.data import load_rows
+from runner.loading.data import file_rows
 from runner.recipes import RECIPES, RecipeContext
 from runner.tasks import TASKS
 from runner.trackers.size import measure
@@ -31,7 +31,7 @@ def test_every_schema_task_has_an_adapter() -> None:
 @pytest.fixture(scope="module")
 def classifier(tiny_models: dict[str, Path]) -> tuple[Any, list[Any]]:
     task = TASKS["text-classification"](tiny_models["text-classification"], {})
-    return task, task.prepare(load_rows(str(DATA / "sentiment.jsonl"), None, "validation", 8))
+    return task, task.prepare(file_rows(DATA / "sentiment.jsonl", 8))
 
 
 def build(method: str, params: Any, classifier: tuple[Any, list[Any]], tmp_path: Path) -> Any:

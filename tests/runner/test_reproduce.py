@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 from pathlib import Path
 from typing import Any
@@ -49,22 +50,38 @@ ALL_METHODS: list[dict[str, Any]] = [
 UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom", "openvino"}
 
 
+def place(root: Path, source: Path, name: str) -> str:
+    """Copy a model folder into the team's folder, as a team commits one; its manifest name."""
+    target = root / "submissions" / "t" / name
+    if not target.exists():
+        shutil.copytree(source, target)
+    return f"submissions/t/{name}"
+
+
 def write_manifest(
     root: Path,
-    model: Path,
+    model: Path | str,
     task: str,
     dataset: str,
     metric: str,
     runs: list[dict[str, Any]],
     samples: int = 8,
 ) -> Path:
+    """A manifest in `root/submissions/t/`, its local model and rows copied in beside it
+    (the runner reads a team's files only from the team's folder); a str model is a name."""
     runs = [{"reported": {}, **run} for run in runs]
+    model_id = place(root, model, "model") if isinstance(model, Path) else model
+    place(root, DATA, "data")
     data = {
         "schema_version": 1,
         "team": "t",
         "homework": 2,
-        "model": {"id": str(model), "task": task},
-        "evaluation": {"dataset": str(DATA / dataset), "samples": samples, "metric": metric},
+        "model": {"id": model_id, "task": task},
+        "evaluation": {
+            "dataset": f"submissions/t/data/{dataset}",
+            "samples": samples,
+            "metric": metric,
+        },
         "runs": runs,
     }
     path = root / "submissions" / "t" / "hw-2.yaml"
@@ -73,7 +90,9 @@ def write_manifest(
     return path
 
 
-def text_manifest(root: Path, model: Path, runs: list[dict[str, Any]], samples: int = 8) -> Path:
+def text_manifest(
+    root: Path, model: Path | str, runs: list[dict[str, Any]], samples: int = 8
+) -> Path:
     """A text classifier over the shipped sentiment rows: what most runner tests need."""
     return write_manifest(
         root, model, "text-classification", "sentiment.jsonl", "accuracy", runs, samples
@@ -91,9 +110,8 @@ def every_method(
     from validator.cli import main
 
     root = tmp_path_factory.mktemp("every-method")
-    runs = json.loads(
-        json.dumps(ALL_METHODS).replace("STUDENT", str(tiny_models["text-classification"]))
-    )
+    student = place(root, tiny_models["text-classification"], "student")
+    runs = json.loads(json.dumps(ALL_METHODS).replace("STUDENT", student))
     manifest = text_manifest(
         root,
         tiny_models["text-classification"],
@@ -175,6 +193,7 @@ def test_a_failed_run_does_not_stop_the_job(
 
     pickled = tmp_path / "pickled-model"
     pickled.mkdir()
+    student = place(tmp_path, tiny_models["text-classification"], "student")
     (pickled / "config.json").write_text("{}")
     (pickled / "pytorch_model.bin").write_bytes(b"not even a pickle")
     manifest = text_manifest(
@@ -185,7 +204,7 @@ def test_a_failed_run_does_not_stop_the_job(
             {
                 "label": "Student",
                 "method": "distilled",
-                "params": {"student": {"id": str(tiny_models["text-classification"])}},
+                "params": {"student": {"id": student}},
             },
         ],
     )

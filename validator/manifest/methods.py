@@ -210,9 +210,18 @@ class Bnb4BitParams(Params):
         return 4
 
 
+def is_local_id(name: str) -> bool:
+    """A path, not a hub id: hub ids are `name` or `org/name` and never start with a dot."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1
+
+
 class StudentModel(StrictModel):
     id: str = Field(min_length=1, max_length=200, description="Hub id or local path.")
     revision: str | None = Field(None, min_length=1, max_length=64)
+
+    @property
+    def is_local(self) -> bool:
+        return is_local_id(self.id)
 
 
 class DistilledParams(Params):

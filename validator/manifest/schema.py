@@ -30,6 +30,7 @@ Label = Annotated[
         description="Shown in the leaderboard.",
     ),
 ]
+DATA_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv")
 Measure = Annotated[float | None, Field(description="Positive; see the field name for the unit.")]
 
 
@@ -46,13 +47,21 @@ class Model(StrictModel):
 
     @property
     def is_local(self) -> bool:
-        """A path, not a hub id: hub ids are `name` or `org/name` and never start with a dot."""
-        return self.id.startswith((".", "/", "~")) or self.id.count("/") > 1
+        return m.is_local_id(self.id)
 
 
 class Evaluation(StrictModel):
     dataset: str = Field(
-        min_length=1, max_length=200, description="Hub dataset id or a local .jsonl/.parquet path."
+        min_length=1,
+        max_length=200,
+        description="Hub dataset id, or a data file under `submissions/<team>/` "
+        "(.jsonl, .json, .parquet, .csv).",
+    )
+    revision: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        description="Pinned commit sha (40 hex digits) of a hub dataset; required for one.",
     )
     subset: str | None = Field(
         None,
@@ -70,6 +79,11 @@ class Evaluation(StrictModel):
         description="Column of each role when the dataset's names "
         "differ from the usual ones, e.g. {text: review, label: stars}.",
     )
+
+    @property
+    def is_local(self) -> bool:
+        """A data file of the team's, not a hub id."""
+        return m.is_local_id(self.dataset) or self.dataset.endswith(DATA_SUFFIXES)
 
 
 class Reported(StrictModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from validator.findings import Finding, Loc, Severity
@@ -68,6 +68,7 @@ class ManifestContext:
     document: Document | None
     manifest: Manifest | None  # None when loading or the schema failed
     pr: PullRequest
+    path: Path | None = None  # the file on disk, for rules that look at the team's folder
 
 
 @dataclass

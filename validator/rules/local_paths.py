@@ -1,47 +1,35 @@
-"""A local model or dataset path stays inside the repository.
+"""A local model or dataset lies in the team's own folder, `submissions/<team>/`.
 
-The runner reads local paths on the course's machine and binds them into the sandbox, so
-a manifest must not name `/home/runner/.ssh`, `~/.cache` or `../../..`: only paths
-relative to the repository, going down.
+Only that folder is fetched for a run (at the pull request's head commit) and handed to
+the runner, which binds it read-only into the sandbox: a manifest must not name
+`/home/runner/.ssh`, `~/.cache`, `../..`, the runner's checkout or another team's folder.
 """
 
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from validator.findings import Finding
-from validator.manifest.methods import DistilledParams
+from validator.manifest.team_files import in_team_folder, local_names, team_prefix
 from validator.rules.base import ManifestContext, RuleInfo
 
 INFO = RuleInfo(
     "MCV207",
-    "local-path-outside-repo",
-    "a local model or dataset path is relative and stays inside the repository",
+    "local-path-outside-team-folder",
+    "a local model or dataset path lies under the team's folder `submissions/<team>/`",
 )
-
-
-def _escapes(path: str) -> bool:
-    pure = PurePosixPath(path)
-    return pure.is_absolute() or path.startswith("~") or ".." in pure.parts
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
     if ctx.manifest is None:
         return
-    manifest = ctx.manifest
-    places: list[tuple[tuple[str | int, ...], str]] = [
-        (("model", "id"), manifest.model.id),
-        (("evaluation", "dataset"), manifest.evaluation.dataset),
-    ]
-    for index, run in enumerate(manifest.runs):
-        if isinstance(run.params, DistilledParams):
-            places.append((("runs", index, "params", "student", "id"), run.params.student.id))
-    for loc, path in places:
-        if _escapes(path):
+    team = ctx.manifest.team
+    for loc, name in local_names(ctx.manifest):
+        if in_team_folder(name, team) is None:
             yield INFO.finding(
                 ctx.display,
                 loc,
-                f"`{path}` points outside the repository; the runner does not read its "
-                "own machine's files for a team",
-                "use a hub id (`org/name`), or a path relative to the repository such as "
-                "`submissions/<team>/data/eval.jsonl`",
+                f"`{name}` is not under `{team_prefix(team)}/`: only the team's own folder "
+                "is fetched for a run, and the runner reads no other files for a team",
+                f"commit the files under `{team_prefix(team)}/` and name them from the "
+                f"repository root, e.g. `{team_prefix(team)}/data/eval.jsonl`; or use a hub "
+                "id (`org/name`)",
             )
