@@ -1,6 +1,11 @@
-"""`python3 -m venv DIR` on the e2e runner: a venv whose site-packages hard-link the test
-venv's (copies where a link is refused), mcv's own editable install left out, so the
-workflows' `pip install -c constraints.txt .` finds every dependency installed."""
+"""`python3 -m venv [--symlinks] DIR` on the e2e runner: a venv whose site-packages hold the
+test venv's packages, mcv's own editable install left out, so the workflows'
+`pip install -c constraints.txt .` finds every dependency installed.
+
+By default the files are hard links (copies where a link is refused): the venv is then
+self-contained, as the bubblewrap sandbox needs (it binds the venv, not the test venv).
+`--symlinks` (setup-python's venvs, never sandboxed) links each top-level entry instead,
+which is much cheaper to make and to delete."""
 
 from __future__ import annotations
 
@@ -22,14 +27,16 @@ def link(source: str, target: str) -> None:
         shutil.copy2(source, target)
 
 
-def main(folder: Path) -> None:
+def main(folder: Path, shallow: bool) -> None:
     venv.create(folder, with_pip=False, symlinks=True)
     stack = Path(os.environ["MCV_E2E_STACK"])
     site = folder / Path(sysconfig.get_path("purelib")).relative_to(sys.base_prefix)
     for entry in stack.iterdir():
         if entry.name.startswith(SKIP) or (site / entry.name).exists():
             continue
-        if entry.is_dir():
+        if shallow:
+            (site / entry.name).symlink_to(entry)
+        elif entry.is_dir():
             shutil.copytree(entry, site / entry.name, copy_function=link, symlinks=True)
         else:
             link(str(entry), str(site / entry.name))
@@ -40,4 +47,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]).absolute())
+    main(Path(sys.argv[-1]).absolute(), shallow=sys.argv[1:-1] == ["--symlinks"])

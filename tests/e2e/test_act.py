@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -134,6 +135,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Course]:
         course = Course(root, double, act)
         course.seed({"submissions/teams.yml": yaml.safe_dump(TEAMS).encode()})
         yield course
+    # The runners' venvs are many small files; act.log of each run stays under runs/.
+    shutil.rmtree(root / "act-cache", ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
