@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,8 @@ class Act:
     run: Run
     returncode: int
     log: str
+    started: float = 0.0  # time.monotonic() around act
+    ended: float = 0.0
 
     @property
     def jobs_succeeded(self) -> int:
@@ -358,6 +361,7 @@ class Course:
             cmd += ["--local-repository", f"{uses}={HERE / 'actions' / stand_in}"]
         for key, value in env.items():
             cmd += ["--env", f"{key}={value}"]
+        started = time.monotonic()
         done = subprocess.run(
             cmd,
             cwd=workdir,
@@ -369,6 +373,6 @@ class Course:
         )
         log = done.stdout + done.stderr
         (folder / "act.log").write_text(log, encoding="utf-8")
-        act = Act(path, run, done.returncode, log)
+        act = Act(path, run, done.returncode, log, started, time.monotonic())
         self.acts.append(act)
         return act

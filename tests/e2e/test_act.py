@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.e2e.course import MAIN, TOKEN, Course, PullRequest, act_binary
+from tests.e2e.course import MAIN, TOKEN, Act, Course, PullRequest, act_binary
 from tests.github_double import GitHubDouble
 
 pytestmark = pytest.mark.e2e
@@ -199,6 +199,9 @@ def test_two_merges_at_once_both_publish(honest: dict[str, Any]) -> None:
     for acts in runs:
         assert [act.run.name for act in acts] == ["publish"]
         assert acts[0].returncode == 0, acts[0].log[-4000:]
+    first, second = runs[0][0], runs[1][0]
+    assert first.started < second.ended  # the two publish runs overlapped
+    assert second.started < first.ended
     readme = (course.show(f"refs/heads/{MAIN}", "README.md") or b"").decode()
     for team, pull in (("alpha", alpha), ("beta", beta)):
         record = json.loads(published(course, team) or b"{}")
@@ -272,8 +275,13 @@ def snapshot(course: Course) -> dict[str, bytes | None]:
     return {team: published(course, team) for team in ("alpha", "beta", "gamma")}
 
 
-def logs(pull: PullRequest) -> str:
-    return "".join(act.log for act in pull.runs)
+def run_of(pull: PullRequest, path: str) -> Act:
+    """The PR's first run of the workflow file `path`."""
+    return next(act for act in pull.runs if act.workflow == path)
+
+
+def artifacts_of(course: Course, act: Act) -> list[str]:
+    return sorted(a.name for a in course.double.artifacts.values() if a.run_id == act.run.id)
 
 
 INFLATED = {"original": {"size_mb": 0.1, "quality": 0.99}}
@@ -287,12 +295,16 @@ def test_a_workflow_named_reproduce_cannot_forge_a_verdict(
     files = submission(home, "gamma", INFLATED, one=True)
     files[".github/workflows/forge.yml"] = forged(home, "gamma", files_manifest(files, "gamma"))
     pull = course.open_pull("carol", "gamma HW-2", files)
-    names = [act.run.name for act in pull.runs]
-    assert "reproduce" in names
-    assert "report" in names
+    forge = run_of(pull, ".github/workflows/forge.yml")
+    assert forge.returncode == 0  # the forged run itself worked and uploaded its record
+    assert artifacts_of(course, forge) == [f"verification-{pull.head_sha}"]
+    fired = [act for act in pull.runs if act.run.name == "report"]
+    assert len(fired) == 2  # GitHub matches `workflows: [reproduce]` by name: both fire it
+    assert fired[0].run.conclusion == "skipped"  # the forged run's event is pull_request
     nothing_reached_the_pr(course, pull, before)
     assert not bot_comments(course, pull.number)
-    assert ".github/" in logs(pull)  # prepare refused the PR: it edits the workflows
+    validate = run_of(pull, ".github/workflows/validate.yml")
+    assert "MCV304 path-outside-team-folder::`.github/workflows/forge.yml`" in validate.log
 
 
 def test_a_replaced_validate_workflow_changes_nothing(honest: dict[str, Any], home: Home) -> None:
@@ -304,7 +316,10 @@ def test_a_replaced_validate_workflow_changes_nothing(honest: dict[str, Any], ho
     assert pull.runs[0].run.name == "validate"
     assert pull.runs[0].returncode == 0
     nothing_reached_the_pr(course, pull, before)
-    assert "mallory" in logs(pull)  # prepare repeated the author check itself
+    prepare = run_of(pull, ".github/workflows/reproduce.yml").log  # repeats every PR check
+    assert "MCV303 author-not-member::@mallory is not a member of team `alpha`" in prepare
+    assert "MCV304 path-outside-team-folder::`.github/workflows/validate.yml`" in prepare
+    assert not artifacts_of(course, run_of(pull, ".github/workflows/reproduce.yml"))
 
 
 def test_another_teams_folder_is_refused(honest: dict[str, Any], home: Home) -> None:
@@ -313,8 +328,8 @@ def test_another_teams_folder_is_refused(honest: dict[str, Any], home: Home) -> 
     pull = course.open_pull("bob", "beta HW-2", submission(home, "alpha", INFLATED, one=True))
     assert pull.runs[0].run.conclusion == "failure"
     nothing_reached_the_pr(course, pull, before)
-    assert "alpha" in pull.runs[0].log
-    assert "::error" in pull.runs[0].log
+    assert "`submissions/alpha/` belongs to another team" in pull.runs[0].log
+    assert "MCV303 author-not-member::@bob is not a member of team `alpha`" in pull.runs[0].log
 
 
 def test_a_run_label_with_cr_and_html_reaches_no_one(honest: dict[str, Any], home: Home) -> None:
@@ -327,9 +342,8 @@ def test_a_run_label_with_cr_and_html_reaches_no_one(honest: dict[str, Any], hom
     )
     pull = course.open_pull("carol", "gamma HW-2", files)
     nothing_reached_the_pr(course, pull, before)
-    for comment in course.double.comments_on(pull.number):
-        assert "\r" not in comment["body"]
-        assert "<img" not in comment["body"]
+    assert "runs[0].label: String should match pattern" in pull.runs[0].log
+    assert not bot_comments(course, pull.number)
 
 
 def test_a_merged_pr_with_a_record_for_another_teams_slot_publishes_nothing(
@@ -347,4 +361,5 @@ def test_a_merged_pr_with_a_record_for_another_teams_slot_publishes_nothing(
     acts = course.dispatch_push(old, course.main_sha())
     assert [act.run.name for act in acts] == ["publish"]
     nothing_reached_the_pr(course, pull, before)
-    assert "reproduce" in acts[0].log  # publish says it found no verified reproduce run
+    assert f"no artifact of the course's reproduce run for #{pull.number}" in acts[0].log
+    assert "nothing was published" in acts[0].log
