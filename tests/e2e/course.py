@@ -46,9 +46,9 @@ def act_binary() -> str | None:
     return found or shutil.which("act")
 
 
-def git(cwd: Path, *args: str, capture: bool = True) -> str:
+def git(cwd: Path, *args: str) -> str:
     done = subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=capture, text=True, timeout=120
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True, timeout=120
     )
     return (done.stdout or "").strip()
 
@@ -86,6 +86,7 @@ class PullRequest:
     head_sha: str
     base_sha: str
     fork: str
+    branch: str
     runs: list[Act] = field(default_factory=list)
 
 
@@ -171,7 +172,8 @@ class Course:
         fork = self.server / author / NAME
         if not fork.exists():
             git(self.root, "clone", "-q", "--bare", str(self.bare), str(fork))
-        git(work, "push", "-q", "-f", str(fork), "HEAD:refs/heads/submission")
+        branch = f"submission-{number}"  # one open PR per head branch, as GitHub has it
+        git(work, "push", "-q", "-f", str(fork), f"HEAD:refs/heads/{branch}")
         git(work, "push", "-q", "-f", str(self.bare), f"HEAD:refs/pull/{number}/head")
         changed = git(work, "diff", "--name-only", f"{base}...{head}").splitlines()
         at_head = git(work, "ls-tree", "-r", "--name-only", head, "submissions").splitlines()
@@ -183,8 +185,9 @@ class Course:
             {name: self.show(head, name) or b"" for name in changed},
             tree={name: self.show(head, name) or b"" for name in at_head if name not in changed},
             head_repo=f"{author}/{NAME}",
+            head_ref=branch,
         )
-        pull = PullRequest(number, author, title, head, base, f"{author}/{NAME}")
+        pull = PullRequest(number, author, title, head, base, f"{author}/{NAME}", branch)
         pull.runs = self.dispatch_pull_request(pull, "opened")
         return pull
 
@@ -205,7 +208,7 @@ class Course:
             on = triggers(workflow).get("pull_request")
             if on is None or action not in on.get("types", [action]):
                 continue
-            head = (pull.head_sha, "submission", pull.fork)
+            head = (pull.head_sha, pull.branch, pull.fork)
             acts += self.run(path, workflow, "pull_request", event, pull.head_sha, head)
         return acts
 
@@ -219,10 +222,8 @@ class Course:
             *("merge", "-q", "--no-ff", "-m", f"Merge pull request #{pull.number}", "FETCH_HEAD"),
         )
         sha = git(work, "rev-parse", "HEAD")
-        before = self.main_sha()
         git(work, "push", "-q", str(self.bare), f"HEAD:refs/heads/{MAIN}")
         self.double.merge(pull.number, sha)
-        self.pushed = (before, sha)
         return sha
 
     def push_event(self, before: str, after: str) -> dict[str, Any]:
