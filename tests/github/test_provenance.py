@@ -185,6 +185,24 @@ def test_a_run_that_is_not_the_default_branch_reproduce_is_refused(
     assert not course.double.calls("GET", "/_blobs/")  # its artifact was never downloaded
 
 
+def test_names_from_github_cannot_write_workflow_commands(cli: Any, course: Course) -> None:
+    forged = course.double.add_run(
+        ".github/workflows/evil\n::warning::.yml",
+        "pull_request",
+        HEAD,
+        head_branch="x\n::notice::y",
+        name="reproduce\n::add-mask::x\r\n::error title=Verified::ok",
+        artifacts={f"verification-{HEAD}": course.artifact()},
+    )
+    code, _, err = comment(cli, course, forged.id)
+    assert code == 2
+    assert "reproduce\\n::add-mask::x\\r\\n::error title=Verified::ok" in err
+    assert "its head branch is `x\\n::notice::y`" in err
+    assert all(not line.startswith("::") for line in err.splitlines())
+    assert len(err.strip().splitlines()) == 1
+    nothing_posted(course.double)
+
+
 def test_a_stale_head_is_refused(cli: Any, course: Course) -> None:
     run = course.reproduce()
     course.pull.head_sha = NEWER  # the team pushed again after the run started
@@ -316,6 +334,31 @@ def test_fetch_writes_the_manifest_named_team_files_and_the_pr_from_the_api(
         "submissions/ml_masters/tools/compress.py",
     ]
     assert check(cli, course)[0] == 0
+
+
+def test_a_named_folder_is_fetched_file_by_file_and_a_link_inside_is_refused(
+    cli: Any, course: Course
+) -> None:
+    data, _ = honest(500)
+    data["model"]["id"] = "./submissions/ml_masters/model"
+    course.pull.files[MANIFEST] = manifest_bytes(data)
+    course.pull.tree.update(
+        {
+            "submissions/ml_masters/model/config.json": b"{}",
+            "submissions/ml_masters/model/tokenizer/vocab.txt": b"a\nb\n",
+        }
+    )
+    code, _, err = fetch(cli, course)
+    assert code == 0, err
+    folder = course.tmp_path / "manifest" / "submissions/ml_masters/model"
+    assert (folder / "config.json").read_bytes() == b"{}"
+    assert (folder / "tokenizer/vocab.txt").read_bytes() == b"a\nb\n"
+    course.pull.links["submissions/ml_masters/model/tokenizer/key"] = "/root/.ssh/id_rsa"
+    (course.tmp_path / "manifest").rename(course.tmp_path / "first")
+    code, _, err = fetch(cli, course)
+    assert code == 2
+    assert "`submissions/ml_masters/model/tokenizer/key` is a symbolic link" in err
+    assert not (course.tmp_path / "manifest").exists()
 
 
 def test_a_workflow_named_validate_from_the_fork_is_refused(cli: Any, course: Course) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from validator.errors import UserError
 from validator.github.client import Entry, GitHubApi, GitHubError
+from validator.github.provenance import one_line
 from validator.manifest.methods import CustomParams, DistilledParams
 from validator.manifest.schema import Manifest
 
@@ -23,6 +24,9 @@ DATA_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 class FetchError(UserError):
     """A named file cannot be handed to the runner; the message says which and why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(one_line(message))  # it quotes the manifest's own strings
 
 
 def _is_path(name: str) -> bool:

@@ -38,8 +38,19 @@ MANIFEST_PATH = re.compile(
 SHA = r"^[0-9a-f]{40}$"
 
 
+def one_line(text: str) -> str:
+    """A message that quotes names from GitHub (a workflow's `name:`, a branch, a path),
+    with every control character escaped: nothing can start a new log line (`::error`)."""
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode() for c in text
+    )
+
+
 class ProvenanceError(UserError):
     """An artifact, run or pull request is not what it claims; nothing is acted on."""
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(one_line(message) + "".join(f"\n  {one_line(d)}" for d in details or []))
 
 
 class PullRecord(StrictModel):
@@ -257,8 +268,8 @@ def for_publish(api: GitHubApi, pull: PullInfo, limit: int = 20) -> tuple[Reprod
         return reproduced, skipped
     raise ProvenanceError(
         f"no artifact of the course's reproduce run for #{pull.number} at "
-        f"{pull.head_sha[:12]}; nothing was published"
-        + "".join(f"\n  skipped: {line}" for line in skipped)
+        f"{pull.head_sha[:12]}; nothing was published",
+        [f"skipped: {line}" for line in skipped],
     )
 
 
