@@ -5,6 +5,8 @@ card is the dataset author's text, so every pattern in it must name files of the
 own repository: no absolute path, `..`, URL or other repository. Only the data files of
 that split are downloaded (parquet, jsonl, json, csv, arrow); the run parses them inside
 the sandbox, which binds the dataset's cache folder read-only. No dataset script runs.
+Not supported: rows that name other files of the repository (raw audio or image files
+beside a jsonl), which are not downloaded; hub datasets store them inside parquet.
 """
 
 from __future__ import annotations

@@ -142,6 +142,7 @@ def honest(samples: int = 500) -> tuple[dict[str, Any], VerificationRecord]:
         },
         "evaluation": {
             "dataset": "imdb",
+            "revision": "0123456789abcdef0123456789abcdef01234567",  # a made-up pin (MCV208)
             "split": "test",
             "samples": samples,
             "metric": "accuracy",

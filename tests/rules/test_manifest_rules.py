@@ -370,3 +370,15 @@ def test_team_files_are_capped_and_never_links(tmp_path: Path) -> None:
             handle.truncate(20 * 2**20)
     (total,) = [f for f in check(tmp_path, data) if f.code == "MCV209"]
     assert total.message == ("the files this manifest names come to 60.0 MiB together, over 50 MiB")
+
+
+def test_team_files_are_checked_in_the_fetched_layout_too(tmp_path: Path) -> None:
+    """`mcv fetch-manifest` writes the team's folder under `manifest/`, beside the manifest."""
+    root = tmp_path / "manifest"
+    folder = root / "submissions" / "ml_masters"
+    folder.mkdir(parents=True)
+    (folder / "eval.jsonl").symlink_to("/etc/passwd")
+    data = manifest()
+    data["evaluation"]["dataset"] = "submissions/ml_masters/eval.jsonl"
+    found = [f for f in check(root, data) if f.code == "MCV209"]
+    assert [f.loc for f in found] == [("evaluation", "dataset")]

@@ -184,3 +184,20 @@ def test_a_hostile_card_fails_the_run_without_quoting_a_host_file(
     assert (code, run.status) == (1, "failed")
     assert "outside the dataset's own repository" in (run.error or "")
     assert SECRET not in (tmp_path / "out" / "verification.json").read_text()
+
+
+def test_files_beside_the_data_are_read_in_the_sandbox(
+    bwrap: None, tiny_models: dict[str, Path], tmp_path: Path
+) -> None:
+    """Audio clips a row names resolve beside the data file, in the team's bound folder."""
+    from validator.cli import main
+
+    runs = [{"label": "Оригинал", "method": "original"}]
+    manifest = write_manifest(
+        tmp_path, tiny_models["ctc"], "automatic-speech-recognition", "asr.jsonl", "cer", runs, 2
+    )
+    code = main(["reproduce", str(manifest), "--out", str(tmp_path / "out"), *BWRAP])
+    (run,) = read_record(tmp_path / "out").runs
+    assert (code, run.status, run.error) == (0, "ok", None)
+    assert run.quality is not None
+    assert run.quality.samples == 2

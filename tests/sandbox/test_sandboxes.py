@@ -350,10 +350,11 @@ def test_docker_names_a_folder_its_user_cannot_read(
         (tmp_path / "out" / "verification.json").read_text()
     )
     (run,) = record.runs
+    copied = tmp_path / "repo" / "submissions" / "t" / "model"  # the team's copy, still 0700
     assert code == 1
     assert run.status == "failed"
-    assert f"{private} is not readable by the sandbox's user (uid 65534)" in (run.error or "")
-    assert f"chmod -R o+rX {private}" in (run.error or "")
+    assert f"{copied} is not readable by the sandbox's user (uid 65534)" in (run.error or "")
+    assert f"chmod -R o+rX {copied}" in (run.error or "")
 
 
 def test_auto_is_bwrap_where_it_starts_and_says_so_where_not(
