@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MCV := $(BIN)/mcv
 
-.PHONY: help demo test lint typecheck unit schema bench clean
+.PHONY: help demo test lint typecheck unit e2e schema bench clean
 
 help:
 	@echo "make demo       run mcv on the example submissions"
-	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make test       lint, type-check and run the whole test suite (e2e included)"
+	@echo "make e2e        the four workflow files under nektos/act, honest and hostile PRs"
 	@echo "make schema     rewrite schema/manifest.v1.json from the models"
 	@echo "make bench      print the figures under benchmarks/"
 	@echo "make clean      remove .venv and generated files"
@@ -49,7 +50,7 @@ demo: $(STAMP)
 	@printf '# Demo course\n\n<!-- leaderboard:start -->\n<!-- leaderboard:end -->\n' > demo-out/course/README.md
 	@$(MCV) table demo-out/course/README.md && $(MCV) grades --root demo-out/course --format md
 
-test: lint typecheck unit
+test: lint typecheck unit e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -61,7 +62,11 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not e2e"
+
+# The workflows under a real engine (tests/e2e/README.md); about 10 minutes on 2 cores.
+e2e: $(STAMP)
+	$(BIN)/pytest -q -m e2e tests/e2e
 
 schema: $(STAMP)
 	$(MCV) schema > schema/manifest.v1.json
