@@ -342,7 +342,9 @@ def test_a_run_label_with_cr_and_html_reaches_no_one(honest: dict[str, Any], hom
     )
     pull = course.open_pull("carol", "gamma HW-2", files)
     nothing_reached_the_pr(course, pull, before)
-    assert "runs[0].label: String should match pattern" in pull.runs[0].log
+    log = pull.runs[0].log
+    assert "MCV101 schema/string_pattern_mismatch::runs[0].label: `x%0D## " in log
+    assert "fix: a label is one line of at most 80 characters" in log
     assert not bot_comments(course, pull.number)
 
 
