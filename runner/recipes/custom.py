@@ -55,6 +55,16 @@ def run_script(script: Path, model_dir: Path, out: Path, log: Path) -> tuple[int
     return code, (lines[-1] if lines else f"exit {code}")
 
 
+def reap() -> None:
+    """Kill whatever the script left in the sandbox (a daemon in a session of its own
+    escapes the process group): every process of the sandbox's PID namespace but its init
+    and this one. Only where this process is the sandbox's first (pid 1 or 2 in its own
+    namespace); never on a shared machine, where custom recipes are refused anyway."""
+    if os.environ.get("MCV_SANDBOX") == "1" and os.getpid() <= 2:
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(-1, signal.SIGKILL)
+
+
 class Custom(Recipe):
     method = "custom"
 
@@ -81,6 +91,7 @@ class Custom(Recipe):
         out = ctx.work_dir / "custom-model"
         out.mkdir(parents=True, exist_ok=True)
         code, tail = run_script(script, ctx.task.folder, out, ctx.work_dir / "custom-script.log")
+        reap()
         if code is None:
             raise RunnerError(f"custom recipe script ran past {SCRIPT_TIMEOUT_S} s")
         if code is not None and code < 0:
