@@ -51,6 +51,8 @@ def _reproduced(cell: Cell, lang: Lang) -> str:
     text = _number(cell.reproduced)
     if cell.reproduced is None:
         return text
+    if cell.spread.get("kind") == "rounds":
+        return f"{text} ({t('spread.latency-rounds', lang, **cell.spread)})"
     if "p90" in cell.spread:
         return f"{text} ({t('spread.latency', lang, **cell.spread)})"
     if "low" in cell.spread:
