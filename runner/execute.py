@@ -126,6 +126,7 @@ def prepare_samples(
     columns: dict[str, str],
     folder: Path,
     rows_path: Path,
+    data_dir: Path,
     samples: int,
     sandbox: Backend,
     settings: Settings,
@@ -176,7 +177,7 @@ def prepare_samples(
 
     request = Request(
         [sandbox.python(), "-m", "runner.prepare", str(spec)],
-        sorted({readable_folder(folder), rows_path.parent.resolve(), spec_dir.resolve()}),
+        sorted({readable_folder(folder), rows_path.parent.resolve(), spec_dir.resolve(), data_dir}),
         scratch,
         "cpu",
         1,
@@ -186,6 +187,8 @@ def prepare_samples(
     outcome = sandbox.run(request, on_line)
     if errors:
         raise RunnerError(errors[-1])
+    if outcome.returncode is None:
+        raise RunnerError(f"timed out after {settings.timeout_s:g} s preparing the samples")
     if outcome.returncode != 0 or not done:
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = outcome.reason or _exit_reason(outcome.returncode)
@@ -197,9 +200,10 @@ def prepare_samples(
 
 @dataclass
 class Fetched:
-    folders: dict[int, Path]  # run index -> its model folder
+    folders: dict[int, Path | RunnerError]  # run index -> its model folder, or why not
     rows_path: Path
     team: TeamFolder
+    data_dir: Path  # what rows may name beside them (audio, images): prepare reads it
 
 
 def fetch_all(
@@ -211,12 +215,24 @@ def fetch_all(
     any_job = next(iter(jobs.values()))
     team = TeamFolder.of(Path(any_job.manifest_dir), manifest.team)
     team.check_links()
-    folders = {i: fetch_model(manifest, job).resolve() for i, job in jobs.items()}
+    folders: dict[int, Path | RunnerError] = {}
+    for index, job in jobs.items():
+        try:
+            folders[index] = fetch_model(manifest, job).resolve()
+        except RunnerError as exc:  # that run fails; the others go on
+            folders[index] = exc
     source = locate(manifest.evaluation, team)
     inputs = root / "inputs"
     inputs.mkdir(parents=True, exist_ok=True)
     rows_path = parse_rows(source, samples_of(manifest, any_job), sandbox, settings, inputs)
-    return Fetched(folders, rows_path, team)
+    return Fetched(folders, rows_path, team, Path(source.readable).resolve())
+
+
+def folder_of(fetched: Fetched, index: int) -> Path:
+    folder = fetched.folders[index]
+    if isinstance(folder, RunnerError):
+        raise folder
+    return folder
 
 
 def plan_for(
@@ -295,7 +311,8 @@ def reproduce(
             now = time.perf_counter()
             failed_all = {i: failed(jobs[i], "failed", str(exc), now) for i in indices}
             return _record(manifest_path, manifest_sha256, settings, threads, sandbox, failed_all)
-        task = TASKS[manifest.model.task](fetched.folders[wanted[0]], manifest.evaluation.columns)
+        some = next((f for f in fetched.folders.values() if isinstance(f, Path)), root)
+        task = TASKS[manifest.model.task](some, manifest.evaluation.columns)
         coordinator = Coordinator(
             backend,
             task,
@@ -309,7 +326,7 @@ def reproduce(
         prepared: dict[Path, Prepared | RunnerError] = {}
 
         def samples_for(index: int) -> Prepared:
-            folder = fetched.folders[index]
+            folder = folder_of(fetched, index)
             if folder not in prepared:
                 progress(manifest.runs[index].label, "preparing the evaluation samples")
                 try:
@@ -318,6 +335,7 @@ def reproduce(
                         manifest.evaluation.columns,
                         folder,
                         fetched.rows_path,
+                        fetched.data_dir,
                         samples_of(manifest, jobs[index]),
                         backend,
                         settings,
@@ -330,15 +348,19 @@ def reproduce(
                 raise found
             return found
 
-        plans = {
-            i: plan_for(manifest, jobs[i], fetched.folders[i], fetched, settings, root)
-            for i in wanted
-        }
+        plans: dict[int, Plan] = {}
+
+        def plan(index: int) -> Plan:
+            if index not in plans:
+                folder = folder_of(fetched, index)
+                plans[index] = plan_for(manifest, jobs[index], folder, fetched, settings, root)
+            return plans[index]
+
         try:
             if original is not None:
                 started = time.perf_counter()
                 try:
-                    coordinator.open_original(plans[original], samples_for(original))
+                    coordinator.open_original(plan(original), samples_for(original))
                 except WorkerFailed as exc:
                     records[original] = failed(jobs[original], exc.status, exc.message, started)
                 except RunnerError as exc:
@@ -350,7 +372,7 @@ def reproduce(
                 else:
                     progress(label, "starting")
                     try:
-                        record = coordinator.measure(plans[index], samples_for(index))
+                        record = coordinator.measure(plan(index), samples_for(index))
                     except RunnerError as exc:
                         record = failed(jobs[index], "failed", str(exc), time.perf_counter())
                     records[index] = record
