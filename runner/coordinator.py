@@ -25,6 +25,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ import numpy as np
 
 from runner import equivalence, protocol, timing
 from runner.errors import RunnerError
-from runner.sandbox.base import Backend, Request, Session
+from runner.sandbox.base import Backend, Outcome, Request, Session
 from runner.tasks.base import Sample
 from validator.verification import (
     Agreement,
@@ -479,6 +480,8 @@ class Coordinator:
             samples = [{"inputs": s.inputs, "aux": s.aux} for s in prepared.samples]
             data = protocol.encode({"op": "build", "samples": protocol.pack(samples)})
             worker.built = worker.call(data).header
+        except WorkerFailed as exc:
+            raise worker.failing(exc) from None
         except BaseException:
             worker.close()
             raise
@@ -531,10 +534,14 @@ class Coordinator:
         else:
             worker.renew()
         try:
-            return self._passes(plan, prepared, worker, is_original, started, report)
-        finally:
-            if not is_original:
-                worker.close()
+            record = self._passes(plan, prepared, worker, is_original, started, report)
+        except WorkerFailed as exc:
+            if is_original:
+                raise
+            raise worker.failing(exc) from None
+        if not is_original:
+            worker.close()
+        return record
 
     def _passes(
         self,
