@@ -25,7 +25,6 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,11 +153,17 @@ class Worker:
             raise WorkerFailed("failed", "the worker did not say it was ready")
         self.before_load_bytes = tree_rss(self.session.pids())
 
-    def close(self) -> None:
+    def close(self) -> Outcome:
         self._stop.set()
         with contextlib.suppress(OSError, ValueError):
             protocol.write(self.session.stdin, protocol.encode({"op": "quit"}))
-        self.session.finish(wait_s=10)
+        return self.session.finish(wait_s=10)
+
+    def failing(self, exc: WorkerFailed) -> WorkerFailed:
+        """Close a worker that failed: a cap the sandbox saw hit (out of memory, scratch
+        full) is the reason, whatever the worker said."""
+        outcome = self.close()
+        return WorkerFailed("failed", outcome.reason) if outcome.reason else exc
 
 
 def tree_rss(pids: list[int]) -> int:
