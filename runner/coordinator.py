@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +54,22 @@ ECHOES = 5  # per cycled sample, to calibrate the channel's round trip
 NO_REFERENCE = ("original", "distilled")  # not compared with the original's outputs
 NOT_JUDGED = ("custom",)  # a team's script may reload the model unchanged: recorded only
 Progress = Callable[[str], None]
+FOREIGN_FRAME = (
+    "a reply in the worker's channel did not answer the request it followed (wrong nonce): "
+    "something else in the sandbox wrote into the channel; nothing of the run is taken"
+)
+
+
+def nonce() -> int:
+    return secrets.randbits(63)
+
+
+def nonce_of(data: bytes) -> int | None:
+    """The nonce of a frame this side encoded (read back from its header)."""
+    head_len = protocol.PREFIX.unpack_from(data)[1]
+    header = json.loads(data[protocol.PREFIX.size : protocol.PREFIX.size + head_len])
+    value = header.get("n")
+    return int(value) if isinstance(value, int) else None
 
 
 class WorkerFailed(Exception):
@@ -118,6 +135,7 @@ class Worker:
 
     def call(self, data: bytes) -> protocol.Frame:
         """Send one encoded frame; the reply, with progress frames passed on."""
+        expected = nonce_of(data) if data else None
         try:
             protocol.write(self.session.stdin, data)
         except (OSError, ValueError) as exc:
@@ -127,6 +145,8 @@ class Worker:
             if "phase" in frame.header:
                 self.progress(str(frame.header["phase"])[:200])
                 continue
+            if frame.header.get("n") != expected:
+                raise WorkerFailed("failed", FOREIGN_FRAME)
             if "error" in frame.header:
                 status = "unsupported" if frame.header.get("status") == "unsupported" else "failed"
                 raise WorkerFailed(status, str(frame.header["error"])[:800])
@@ -134,6 +154,7 @@ class Worker:
 
     def timed(self, data: bytes) -> tuple[float, protocol.Frame]:
         """One query's round trip on the coordinator's clock, ms."""
+        expected = nonce_of(data)
         stdin, stdout = self.session.stdin, self.session.stdout
         began = time.perf_counter()
         try:
@@ -143,6 +164,8 @@ class Worker:
         except (protocol.ProtocolError, OSError, ValueError) as exc:
             raise WorkerFailed("failed", self._death(str(exc))) from None
         elapsed = (time.perf_counter() - began) * 1e3
+        if frame.header.get("n") != expected:
+            raise WorkerFailed("failed", FOREIGN_FRAME)
         if "error" in frame.header or "phase" in frame.header:
             raise WorkerFailed("failed", str(frame.header.get("error", "answered out of turn")))
         return elapsed, frame
@@ -225,7 +248,10 @@ class Sampler:
 
 
 def query(op: str, sample: Sample, outputs: bool = False) -> bytes:
-    header: dict[str, Any] = {"op": op, "aux": protocol.pack(sample.aux)}
+    """One request, with a fresh random nonce the reply must carry: a frame written into
+    the channel by anything else in the sandbox (bubblewrap's init holds the pipe, and a
+    team script may open it through /proc/1/fd) cannot answer a request it never saw."""
+    header: dict[str, Any] = {"op": op, "aux": protocol.pack(sample.aux), "n": nonce()}
     if outputs:
         header["outputs"] = True
     return protocol.encode(header, sample.inputs)
@@ -311,16 +337,16 @@ class Clock:
 
     def __init__(self, worker: Worker, samples: list[Sample], cycle: list[int]) -> None:
         self.worker = worker
-        self.frames = {i: query("time", samples[i]) for i in cycle}
+        self.samples = samples
         self.echo_ms: dict[int, float] = {}
         self.answers: dict[int, list[Any]] = {i: [] for i in cycle}
         for index in cycle:
-            echo = query("echo", samples[index])
-            times = [worker.timed(echo)[0] for _ in range(ECHOES)]
+            times = [worker.timed(query("echo", samples[index]))[0] for _ in range(ECHOES)]
             self.echo_ms[index] = float(np.median(times))
 
     def __call__(self, index: int) -> float:
-        elapsed, frame = self.worker.timed(self.frames[index])
+        data = query("time", self.samples[index])  # encoded before the clock starts
+        elapsed, frame = self.worker.timed(data)
         self.answers[index].append(protocol.unpack(frame.header.get("prediction")))
         return max(elapsed - self.echo_ms[index], 0.0)
 
@@ -483,7 +509,7 @@ class Coordinator:
         try:
             worker.ready()
             samples = [{"inputs": s.inputs, "aux": s.aux} for s in prepared.samples]
-            data = protocol.encode({"op": "build", "samples": protocol.pack(samples)})
+            data = protocol.encode({"op": "build", "samples": protocol.pack(samples), "n": nonce()})
             worker.built = worker.call(data).header
         except WorkerFailed as exc:
             raise worker.failing(exc) from None

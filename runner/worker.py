@@ -172,7 +172,7 @@ class Worker:
                 where = traceback.format_exc(limit=4).strip().splitlines()[-1]
                 text = f"{type(exc).__name__}: {exc}"[:500] + f" ({where})"[:300]
                 header, arrays = {"error": text, "status": "failed"}, {}
-            self.channel.send(header, arrays)
+            self.channel.send({**header, "n": frame.header.get("n")}, arrays)
 
 
 def main(path: str) -> int:
