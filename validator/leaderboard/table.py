@@ -59,10 +59,10 @@ class Submission:
 
     team: str
     homework: int
-    verdict: str  # verified, discrepancies, incomplete, missing
+    verdict: str  # verified, discrepancies, incomplete, not-reproduced
     pull_request: str | None
     date: str | None
-    late: bool
+    late: bool | None  # None: no date to judge by (not reproduced, or not published yet)
 
 
 @dataclass
@@ -92,10 +92,13 @@ def load_record(path: Path) -> VerificationRecord | None:
         return None
 
 
-def _late(record: VerificationRecord | None, homework: int, config: CourseConfig) -> bool:
+def _late(record: VerificationRecord | None, homework: int, config: CourseConfig) -> bool | None:
+    """Opened after the deadline; False without a deadline, None without a date to judge."""
     deadline = config.homework(homework).deadline
-    if deadline is None or record is None or record.publication is None:
+    if deadline is None:
         return False
+    if record is None or record.publication is None:
+        return None
     opened = datetime.fromisoformat(record.publication.opened_at)
     return opened > deadline
 
@@ -158,13 +161,13 @@ def _collect_paths(root: Path, config: CourseConfig, paths: list[Path]) -> Colle
         if record is not None:
             report = build(manifest, record, [], config, loaded.document.sha256)
         late = _late(record, manifest.homework, config)
-        rows += rows_of(manifest, record, report, late)
+        rows += rows_of(manifest, record, report, bool(late))
         publication = record.publication if record else None
         submissions.append(
             Submission(
                 manifest.team,
                 manifest.homework,
-                report.verdict if report else "missing",
+                report.verdict if report else "not-reproduced",
                 publication.url if publication else None,
                 (publication.merged_at or publication.opened_at) if publication else None,
                 late,
