@@ -139,8 +139,8 @@ def test_table_command_check_and_idempotence(tmp_path: Path, cli: Any) -> None:
     readme = root / "README.md"
     assert cli("table", str(readme), "--check")[0] == 1
     assert cli("table", str(readme), "--lang", "en")[0] == 0
-    assert (root / "docs" / "leaderboard" / "hw-2-text-classification.png").is_file()
-    assert "(docs/leaderboard/hw-2-text-classification.png)" in readme.read_text()
+    assert (root / "docs" / "leaderboard" / "hw-2-text-classification-accuracy.png").is_file()
+    assert "(docs/leaderboard/hw-2-text-classification-accuracy.png)" in readme.read_text()
     before = readme.read_bytes()
     assert cli("table", str(readme), "--check", "--lang", "en")[0] == 0
     assert cli("table", str(readme), "--lang", "en")[0] == 0
