@@ -15,6 +15,7 @@ from typing import get_args
 
 import pytest
 
+from tests.builders import check
 from tests.compare.test_report import judge, mixed
 from tests.conftest import REPO
 from validator.cli import build_parser
@@ -172,3 +173,9 @@ def test_every_relative_link_and_anchor_resolves(source: Path) -> None:
         assert resolved.exists(), f"{source.name}: {target}"
         if anchor and resolved.suffix == ".md":
             assert anchor in _anchors(resolved), f"{source.name}: {target}"
+
+
+def test_the_student_guides_example_manifest_is_clean(tmp_path: Path) -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", page("student-guide.md"), re.S)
+    (block,) = [b for b in blocks if "schema_version" in b]
+    assert check(tmp_path, block) == []

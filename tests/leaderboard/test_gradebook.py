@@ -145,3 +145,9 @@ def test_build_covers_every_team_and_homework() -> None:
         "",
     ]
     assert "❌ discrepancies, ⏰ late" in markdown(book, "en")
+
+
+def test_markdown_names_stay_inside_their_cell() -> None:
+    book = build([], {"a": "A | <b>x</b> @all"})
+    (row,) = markdown(book, "en").splitlines()[2:]
+    assert row == "| a (A \\| &lt;b&gt;x&lt;/b&gt; @&#8203;all) |"
