@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from tests.compare.planted import SHA, scenarios
-from validator.compare.config import CourseConfig
+from validator.config import CourseConfig
 from validator.compare.report import Report, build
 from validator.manifest.schema import Manifest
 from validator.pipeline import run_check

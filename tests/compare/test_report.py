@@ -14,7 +14,7 @@ from tests.compare.detection import judge
 from tests.compare.planted import honest
 from tests.conftest import REPO
 from validator.compare import render
-from validator.compare.config import CourseConfig, load_config
+from validator.config import CourseConfig, load_config
 from validator.compare.hardware import normalise, same
 from validator.compare.strings import STRINGS
 from validator.errors import UserError

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from validator.compare import render
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.compare.report import build
 from validator.errors import UserError
 from validator.findings import Finding

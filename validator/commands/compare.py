@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from validator.compare import render
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
 from validator.escape import log_text

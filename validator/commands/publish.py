@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.errors import UserError
 from validator.github import artifact, provenance
 from validator.github.client import PyGithubApi

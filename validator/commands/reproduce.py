@@ -133,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
     from runner.execute import Settings, reproduce
     from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
-    from validator.compare.config import load_config
+    from validator.config import load_config
 
     if args.device == "cuda":
         import torch

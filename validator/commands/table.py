@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.escape import log_text
 from validator.leaderboard import readme
 from validator.leaderboard.pareto import draw, file_name, groups
