@@ -69,7 +69,9 @@ def check_manifest(path: Path, pr: PullRequest) -> tuple[ManifestContext, list[F
     display = display_path(path)
     loaded = load(path, display)
     doc, manifest, findings = loaded.document, loaded.manifest, list(loaded.findings)
-    ctx = ManifestContext(display, path.parent.name, path.name, doc, manifest, pr, path)
+    ctx = ManifestContext(
+        display, path.parent.name, path.name, doc, manifest, pr, path, loaded.parts
+    )
     for rule in MANIFEST_RULES:
         findings += locate(rule.check(ctx), doc)
     return ctx, findings

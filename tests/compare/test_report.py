@@ -14,9 +14,9 @@ from tests.compare.detection import judge
 from tests.compare.planted import honest
 from tests.conftest import REPO
 from validator.compare import render
-from validator.config import CourseConfig, load_config
 from validator.compare.hardware import normalise, same
 from validator.compare.strings import STRINGS
+from validator.config import CourseConfig, load_config
 from validator.errors import UserError
 from validator.verification import RunRecord, VerificationRecord
 

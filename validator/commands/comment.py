@@ -9,8 +9,8 @@ import tempfile
 from pathlib import Path
 
 from validator.compare import render
-from validator.config import load_config
 from validator.compare.report import build
+from validator.config import load_config
 from validator.errors import UserError
 from validator.findings import Finding
 from validator.github import artifact, event, provenance, publish

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from validator.compare import render
-from validator.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
+from validator.config import load_config
 from validator.escape import log_text
 from validator.github import artifact
 from validator.manifest.load import load, require

@@ -8,6 +8,7 @@ from validator.rules import (
     copied_from_baseline,
     dataset_revision,
     duplicate_labels,
+    gpu_method_cpu_latency,
     gpu_named,
     homework_filename,
     local_paths,
@@ -50,6 +51,7 @@ MANIFEST_RULES: tuple[ManifestRule, ...] = (
     metric_range,
     ram_below_weights,
     gpu_named,
+    gpu_method_cpu_latency,
 )
 SUBMISSION_RULES: tuple[SubmissionRule, ...] = (title_format, changed_paths, manifest_in_pr)
 

@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from validator.findings import Finding, Loc, Severity
+from validator.manifest.parts import Parts
 from validator.manifest.schema import Manifest
 from validator.manifest.teams import TeamsFile
 from validator.manifest.yaml_loader import Document
@@ -69,15 +70,13 @@ class ManifestContext:
     manifest: Manifest | None  # None when loading or the schema failed
     pr: PullRequest
     path: Path | None = None  # the file on disk, for rules that look at the team's folder
+    parts: Parts = field(default_factory=Parts)  # what validates, even when the whole does not
 
 
 @dataclass
 class SubmissionContext:
     manifests: list[ManifestContext] = field(default_factory=list)
     pr: PullRequest = field(default_factory=PullRequest)
-
-    def valid(self) -> list[tuple[ManifestContext, Manifest]]:
-        return [(c, c.manifest) for c in self.manifests if c.manifest is not None]
 
 
 class ManifestRule(Protocol):

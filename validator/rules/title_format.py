@@ -13,10 +13,12 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
     title = ctx.pr.title
     if title is None or parse_title(title):
         return
-    valid = ctx.valid()
     guess = guess_title(title)
-    if len(valid) == 1:
-        guess = Title(valid[0][1].team, valid[0][1].homework)
+    if len(ctx.manifests) == 1:  # what the manifest says beats what the title seems to say
+        parts = ctx.manifests[0].parts
+        team = parts.team or (guess.team if guess else None)
+        homework = parts.homework or (guess.homework if guess else None)
+        guess = Title(team, homework) if team and homework else guess
     hint = (
         f"rename the pull request to `{guess}`"
         if guess
