@@ -20,8 +20,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "check",
         help="static checks: schema, title, team, paths, plausibility",
-        description="Check submission manifests without loading any model. "
-        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error.",
+        description="Check submission manifests without loading any model.",
     )
     parser.add_argument(
         "manifests",

@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Then read the PR's manifest through the API at its head, validate the record as "
         "data, keep ONE report comment up to date, set the mcv:* verdict label and a check "
         "run (a commit status where a check run cannot be created). The token comes from "
-        "$GITHUB_TOKEN. Exit 0: published; 2: refused (nothing posted) or usage error.",
+        "$GITHUB_TOKEN.",
     )
     parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
     parser.add_argument(

@@ -24,8 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "compare",
         help="judge reported numbers against a verification record",
         description="Compare every reported value with the reproduced one under the tolerance "
-        "policy (.github/mcv.toml). Exit 0: verified; 1: discrepancies or incomplete; "
-        "2: usage error.",
+        "policy (.github/mcv.toml).",
     )
     parser.add_argument("manifest", metavar="MANIFEST", type=Path)
     parser.add_argument(

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from runner.sandbox.registry import SANDBOXES
+from validator.errors import UserError
 
 SANDBOX_LINES = tuple(SANDBOXES)  # one line per registered sandbox, `none` included
 CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "cgroup", *SANDBOX_LINES)
@@ -26,8 +27,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="report what this runner can do (health check)",
         description="Check CUDA, NVML, the run cgroup (memory and process caps), every "
-        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here. "
-        "Exit 1 when a capability named in --require is missing.",
+        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here.",
     )
     parser.add_argument(
         "--require",
@@ -121,8 +121,7 @@ def run(args: argparse.Namespace) -> int:
     required = [c.strip() for c in args.require.split(",") if c.strip()]
     unknown = [c for c in required if c not in CAPABILITIES]
     if unknown:
-        print(f"mcv doctor: unknown capability {', '.join(unknown)}", file=sys.stderr)
-        return 2
+        raise UserError(f"unknown capability {', '.join(unknown)}")
     missing = [c for c in required if not found[c][0]]
     if args.format == "json":
         document: dict[str, Any] = {
