@@ -1,20 +1,25 @@
 """The course config, `.github/mcv.toml`: tolerances and the report's language.
 
-Validated like a manifest: unknown keys and wrong types are errors with their key path.
+Validated like a manifest: unknown keys and wrong types are findings with their key path,
+the line they are on and the close key meant (`latancy_rel` -> `latency_rel`).
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from validator.errors import UserError
+from validator.findings import Finding, Loc, Severity, format_loc
 from validator.manifest.base import StrictModel
-from validator.schema_errors import summary
+from validator.manifest.loading import COURSE_CONFIG
+from validator.schema_errors import describe
 
 DEFAULT_PATH = Path(".github/mcv.toml")
 
@@ -76,18 +81,162 @@ class CourseConfig(StrictModel):
         return self.homeworks.get(str(number), Homework())
 
 
+CONFIG_CODE = COURSE_CONFIG.code
+_TABLE = re.compile(r"^\[\[?\s*(?P<key>[^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_ASSIGN = re.compile(r"^(?P<key>[A-Za-z0-9_.\"' -]+?)\s*=")
+_TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<col>\d+)\)")
+
+
+def _dotted(key: str) -> Loc:
+    return tuple(part.strip().strip("\"'") for part in key.split("."))
+
+
+def key_lines(text: str) -> dict[Loc, int]:
+    """The line each table and key is written on: tomllib keeps no positions."""
+    lines: dict[Loc, int] = {}
+    table: Loc = ()
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if (match := _TABLE.match(stripped)) is not None:
+            table = _dotted(match["key"])
+            lines.setdefault(table, number)
+        elif (match := _ASSIGN.match(stripped)) is not None:
+            lines.setdefault((*table, *_dotted(match["key"])), number)
+    return lines
+
+
+def _keys_at(loc: Loc) -> list[str]:
+    """The keys a config table at `loc` may have (a homework's number is any key)."""
+    current: Any = CourseConfig
+    for part in loc:
+        if current is CourseConfig and part == "homeworks":
+            current = dict
+        elif current is dict:
+            current = Homework
+        elif isinstance(current, type) and issubclass(current, BaseModel):
+            current = (
+                current.model_fields[str(part)].annotation if part in current.model_fields else None
+            )
+        else:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _config_finding(display: str, lines: dict[Loc, int], err: Any) -> Finding:
+    loc = tuple(part for part in err["loc"] if part != "[key]")
+    message, hint = describe(err, loc)
+    if loc[:1] == ("homeworks",) and err["type"] == "string_pattern_mismatch":
+        message = f"[homeworks.{loc[1]}] is not a homework"
+        hint = "a homework's table is `[homeworks.N]` with N from 1 to 7"
+    elif err["type"] == "extra_forbidden":
+        allowed = _keys_at(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = (f"did you mean `{close[0]}`? " if close else "") + (
+            f"allowed in [{format_loc(loc[:-1])}]: {', '.join(allowed)}" if allowed else "remove it"
+        )
+    place = loc
+    while place and place not in lines:
+        place = place[:-1]
+    line = lines.get(place)
+    return Finding(
+        CONFIG_CODE,
+        f"config/{err['type']}",
+        Severity.ERROR,
+        message,
+        hint,
+        display,
+        loc,
+        line,
+        1 if line else None,
+    )
+
+
+def read_config(
+    path: Path, display: str | None = None
+) -> tuple[CourseConfig | None, list[Finding]]:
+    """The config at `path` and its problems as located findings (never raised)."""
+    display = display or path.as_posix()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        return None, [
+            Finding(
+                CONFIG_CODE,
+                "config/unreadable",
+                Severity.ERROR,
+                f"cannot read it: {reason}",
+                "",
+                display,
+            )
+        ]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        place = _TOML_PLACE.search(str(exc))
+        line, col = (int(place["line"]), int(place["col"])) if place else (None, None)
+        message = _TOML_PLACE.sub("", str(exc)).strip()
+        return None, [
+            Finding(
+                CONFIG_CODE,
+                "config/toml",
+                Severity.ERROR,
+                f"not valid TOML: {message}",
+                "`mcv doctor --course` prints an example config",
+                display,
+                (),
+                line,
+                col,
+            )
+        ]
+    try:
+        return CourseConfig.model_validate(data), []
+    except ValidationError as exc:
+        lines = key_lines(text)
+        return None, [_config_finding(display, lines, err) for err in exc.errors(include_url=False)]
+
+
 def load_config(path: Path | None) -> CourseConfig:
     """The config at `path`, the default place if it exists, else the defaults."""
     target = path or (DEFAULT_PATH if DEFAULT_PATH.is_file() else None)
     if target is None:
         return CourseConfig()
-    try:
-        data = tomllib.loads(target.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"{target}: {exc.strerror or exc}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{target}: not valid TOML: {exc}") from None
-    try:
-        return CourseConfig.model_validate(data)
-    except ValidationError as exc:
-        raise UserError(f"{target}: {summary(exc, limit=10)}") from None
+    config, findings = read_config(target)
+    if config is None:
+        shown = [
+            f"{f.file}:{f.line}: {f.message}" + (f" ({f.hint})" if f.hint else "")
+            if f.line
+            else f"{f.file}: {f.message}"
+            for f in findings[:5]
+        ]
+        more = f" (and {len(findings) - 5} more)" if len(findings) > 5 else ""
+        raise UserError("; ".join(shown) + more)
+    return config
+
+
+def example_toml() -> str:
+    """Every key of the course config with its default and what it means."""
+    out = ["# .github/mcv.toml: every key is optional; these are the defaults."]
+    for table, model in (("course", Course), ("runners", Runners), ("tolerance", Tolerance)):
+        out += ["", f"[{table}]"]
+        for name, info in model.model_fields.items():
+            if info.default is None:
+                continue
+            value = info.default
+            text = (
+                f'"{value}"'
+                if isinstance(value, str)
+                else str(value).lower()
+                if isinstance(value, bool)
+                else str(value)
+            )
+            out.append(f"{name} = {text}" + (f"  # {info.description}" if info.description else ""))
+    out += [
+        "",
+        "# [homeworks.2]",
+        '# title = "Quantization and pruning"',
+        "# deadline = 2026-10-15T23:59:00+03:00",
+    ]
+    return "\n".join(out) + "\n"

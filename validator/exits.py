@@ -45,8 +45,7 @@ EXITS: dict[str, dict[int, str]] = {
     "schema": {OK: "printed"},
     "import": {
         OK: "every cell read",
-        FINDINGS: "some cells could not be read (listed on stderr) or no results table "
-        "was found",
+        FINDINGS: "some cells could not be read (listed on stderr) or no results table was found",
         USAGE: _USAGE,
     },
 }

@@ -6,11 +6,13 @@ import argparse
 import sys
 from pathlib import Path, PurePosixPath
 
+from validator.config import DEFAULT_PATH as DEFAULT_CONFIG
+from validator.config import read_config
 from validator.errors import UserError
 from validator.findings import Finding, Summary
 from validator.github.provenance import PullRecord
 from validator.output import RENDERERS
-from validator.pipeline import expand, read_changed_files, read_teams, run_check
+from validator.pipeline import display_path, expand, read_changed_files, read_teams, run_check
 from validator.rules.base import ChangedFile, PullRequest
 
 DEFAULT_TEAMS = Path("submissions/teams.yml")
@@ -48,6 +50,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=Path,
         help="pull.json from `mcv fetch-manifest`: the PR's title, author and changed files "
         "as the API gave them (instead of --pr-title, --author and --changed-files)",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help=f"course config to check too (default: {DEFAULT_CONFIG} when it exists)",
     )
     parser.add_argument(
         "--format", choices=sorted(RENDERERS), default="text", help="output format (default: text)"
@@ -92,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
         teams_source=str(teams_path) if teams_path else None,
     )
     findings += run_check(paths, pr)
+    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    if config_path is not None:  # a course's typo shows here, not first in `reproduce`
+        findings += read_config(config_path, display_path(config_path))[1]
     summary = Summary.of(findings, files=(str(p) for p in paths))
     RENDERERS[args.format](findings, summary, sys.stdout)
     return 1 if summary.errors else 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import sys
 from typing import Any
 
 from runner.sandbox.registry import SANDBOXES

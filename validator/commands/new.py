@@ -32,7 +32,7 @@ _REQUIRED_EXAMPLES: dict[str, str] = {
     "clusters": "16",
     "student": "{id: TODO/student-model, revision: TODO}",
     "script": "compress.py",
-    "description": "\"what the script does, in one line\"",
+    "description": '"what the script does, in one line"',
 }
 _ON_GPU = GPU_ONLY | {"fp16", "bf16"}
 
@@ -105,19 +105,21 @@ def _header(team: str, homework: int, task: str) -> list[str]:
     ]
 
 
+def _yaml_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value).replace("'", "")
+
+
 def _params(run_type: type[RunBase]) -> str:
+    """The method's parameters: the required ones with an example, the rest at defaults."""
     params = run_type.model_fields["params"].annotation
-    fields = getattr(params, "model_fields", {})
     values = []
-    for name, info in fields.items():
+    for name, info in getattr(params, "model_fields", {}).items():
         if info.is_required():
             values.append(f"{name}: {_REQUIRED_EXAMPLES[name]}")
-        elif isinstance(info.default, bool | int | float | str):
-            values.append(
-                f"{name}: {str(info.default).lower() if isinstance(info.default, bool) else info.default}"
-            )
         elif info.default_factory is not None:
-            values.append(f"{name}: {info.default_factory()}".replace("'", ""))
+            values.append(f"{name}: {_yaml_value(info.default_factory())}")
+        elif info.default is not None:
+            values.append(f"{name}: {_yaml_value(info.default)}")
     return "{" + ", ".join(values) + "}"
 
 

@@ -19,16 +19,16 @@ from pydantic_core import ErrorDetails
 
 from validator.findings import Finding, Loc, Severity, format_loc
 from validator.importer.cells import read_measure
+from validator.manifest.loading import SCHEMA, YAML_TYPE_TRAP
 from validator.manifest.metrics import METRICS
 from validator.manifest.names import guess_choice, guess_methods, guess_metric
 from validator.manifest.parts import field_errors, method_of
 from validator.manifest.schema import RUN_TYPE_BY_METHOD, Manifest, Run, RunBase
 from validator.manifest.yaml_loader import Document, child
-from validator.schema_errors import SCHEMA_CODE, describe
+from validator.schema_errors import describe
 
 M = TypeVar("M", bound=BaseModel)
 
-YAML_TYPE_CODE = "MCV102"
 _STRING_ERRORS = {"string_type"}
 _TYPE_WORDS = {bool: "a boolean", int: "a number", float: "a number", type(None): "empty"}
 
@@ -98,7 +98,7 @@ def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Findin
     loc = clean_loc(doc, err["loc"])
     kind = err["type"]
     message, hint = describe(err, loc)
-    code, mark = SCHEMA_CODE, doc.mark(loc)
+    code, mark = SCHEMA.code, doc.mark(loc)
     refine = _REFINE.get(kind)
     if refine is not None:
         message, hint = refine(doc, model, err, loc, message, hint)
@@ -110,12 +110,12 @@ def _finding(doc: Document, model: type[BaseModel], err: ErrorDetails) -> Findin
     elif kind in _STRING_ERRORS and loc in doc.plain_text:
         raw = doc.plain_text[loc]
         read_as = _TYPE_WORDS.get(type(err["input"]), "not text")
-        code, kind = YAML_TYPE_CODE, "yaml-type-trap"
+        code, kind = YAML_TYPE_TRAP.code, YAML_TYPE_TRAP.id
         message = (
             f"{format_loc(loc)}: YAML read `{raw}` as {read_as} ({err['input']!r}), not as text"
         )
         hint = f'put it in quotes: `{loc[-1]}: "{raw}"`'
-    rule = kind if kind == "yaml-type-trap" else f"schema/{kind}"
+    rule = kind if kind == YAML_TYPE_TRAP.id else f"schema/{kind}"
     return Finding(code, rule, Severity.ERROR, message, hint, doc.path, loc, mark.line, mark.col)
 
 
