@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path, PurePosixPath
 
+from pydantic import ValidationError
+
 from validator.config import DEFAULT_PATH as DEFAULT_CONFIG
 from validator.config import read_config
 from validator.errors import UserError
@@ -14,6 +16,7 @@ from validator.github.provenance import PullRecord
 from validator.output import RENDERERS
 from validator.pipeline import display_path, expand, read_changed_files, read_teams, run_check
 from validator.rules.base import ChangedFile, PullRequest
+from validator.schema_errors import summary as in_words
 
 DEFAULT_TEAMS = Path("submissions/teams.yml")
 
@@ -66,8 +69,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _from_pull(path: Path) -> tuple[str, str, tuple[ChangedFile, ...]]:
     try:
         pull = PullRecord.model_validate_json(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UserError(f"--pull {path}: cannot read it: {str(exc).splitlines()[0]}") from None
+    except ValidationError as exc:
+        raise UserError(f"--pull {path}: not a pull record: {in_words(exc)}") from None
+    except OSError as exc:
+        raise UserError(f"--pull {path}: cannot read it: {exc.strerror or exc}") from None
     files = tuple(
         ChangedFile(PurePosixPath(name), line)
         for line, name in enumerate(pull.changed_files, start=1)
