@@ -106,3 +106,14 @@ def test_one_round_of_fixes_is_clean(in_tmp: Path, cli) -> None:  # type: ignore
             text = text.replace(wrong, right)
     code, found = _check(cli, text, title)
     assert (code, found) == (0, [])
+
+
+def test_the_title_suggestion_reads_folder_and_file_when_the_manifest_cannot(
+    in_tmp: Path, cli
+) -> None:  # type: ignore[no-untyped-def]
+    broken = HURRIED.replace("team: neural_ninjas", "team: Neural Ninjas").replace(
+        "homework: 2", "homework: two"
+    )
+    _, found = _check(cli, broken, "our homework")
+    (title,) = [f for f in found if f["code"] == "MCV301"]
+    assert title["hint"] == "rename the pull request to `neural_ninjas HW-2`"

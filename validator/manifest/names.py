@@ -82,28 +82,18 @@ GPU_ONLY = frozenset({"tensorrt", "gptq", "awq", "bnb-int8", "bnb-4bit"})
 
 # Words that name a kind of compression, not one method: every method of that kind, the
 # ones that run on a CPU first (the course's default runner), then the GPU ones.
+_INT8 = ("dynamic-int8", "static-int8", "onnx-int8", "bnb-int8")
+_INT4 = ("gptq", "awq", "bnb-4bit")
+_QUANT = ("dynamic-int8", "static-int8", "onnx-int8", "gptq", "awq", "bnb-int8")
+_PRUNE = ("prune-unstructured", "prune-structured")
 METHOD_KINDS: dict[str, tuple[str, ...]] = {
-    "int8": ("dynamic-int8", "static-int8", "onnx-int8", "bnb-int8"),
-    "int4": ("gptq", "awq", "bnb-4bit"),
-    "4bit": ("gptq", "awq", "bnb-4bit"),
-    "quantization": ("dynamic-int8", "static-int8", "onnx-int8", "gptq", "awq", "bnb-int8"),
-    "pruning": ("prune-unstructured", "prune-structured"),
+    **dict.fromkeys(("int8", "8bit", "qint8", "uint8"), _INT8),
+    **dict.fromkeys(("int4", "4bit", "nf4"), _INT4),
+    **dict.fromkeys(("quant", "quantize", "quantized", "quantization", "ptq"), _QUANT),
+    **dict.fromkeys(("prune", "pruned", "pruning", "sparsity"), _PRUNE),
     "half": ("fp16", "bf16"),
 }
-_KIND_KEY = re.compile(r"[\s_-]+")
-
-
-def _key(word: str) -> str:
-    return _KIND_KEY.sub("", word.strip().lower()).removesuffix("ed").removesuffix("e")
-
-
-_KIND_KEYS = {_key(word): methods for word, methods in METHOD_KINDS.items()} | {
-    "quant": METHOD_KINDS["quantization"],
-    "quantiz": METHOD_KINDS["quantization"],
-    "quantizat": METHOD_KINDS["quantization"],
-    "prun": METHOD_KINDS["pruning"],
-    "8bit": METHOD_KINDS["int8"],
-}
+_PUNCTUATION = re.compile(r"[\s_-]+")
 
 
 def _normal(word: str) -> str:
@@ -118,7 +108,7 @@ def guess_methods(word: str, known: list[str]) -> list[str]:
     for pattern, name in METHOD_WORDS:
         if pattern.search(word) and name in known:
             return [name]
-    kind = _KIND_KEYS.get(_key(word)) or _KIND_KEYS.get(_key(word).removesuffix("ion"))
+    kind = METHOD_KINDS.get(_PUNCTUATION.sub("", word.strip().lower()))
     if kind:
         return [m for m in kind if m in known]
     return difflib.get_close_matches(normal, known, n=1)

@@ -1,5 +1,6 @@
 """The PR title reads `team HW-N`, which is how reviewers and the bot find the submission."""
 
+import re
 from collections.abc import Iterator
 
 from validator.findings import Finding
@@ -15,9 +16,14 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
         return
     guess = guess_title(title)
     if len(ctx.manifests) == 1:  # what the manifest says beats what the title seems to say
-        parts = ctx.manifests[0].parts
-        team = parts.team or (guess.team if guess else None)
-        homework = parts.homework or (guess.homework if guess else None)
+        manifest = ctx.manifests[0]
+        named = re.fullmatch(r"hw-([1-7])\.ya?ml", manifest.filename)
+        team = manifest.parts.team or (guess.team if guess else None) or manifest.folder
+        homework = (
+            manifest.parts.homework
+            or (guess.homework if guess else None)
+            or (int(named[1]) if named else None)
+        )
         guess = Title(team, homework) if team and homework else guess
     hint = (
         f"rename the pull request to `{guess}`"
