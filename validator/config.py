@@ -33,14 +33,27 @@ class Tolerance(StrictModel):
     bleu_abs: float = Field(0.5, ge=0, le=100, description="Absolute, BLEU/chrF points.")
     perplexity_rel: float = Field(0.02, ge=0, le=1, description="Relative, for perplexity.")
     latency_rel: float = Field(
-        0.2, gt=0, le=5, description="Relative, latency on the same hardware."
+        0.2,
+        gt=0,
+        le=5,
+        description="Floor on top of the measured interval and drift: latency, same hardware.",
     )
     speedup_rel: float = Field(
-        0.25, gt=0, le=5, description="Relative, speed-up vs the original elsewhere."
+        0.25,
+        gt=0,
+        le=5,
+        description="Floor widening the measured speed-up interval, each side (relative).",
+    )
+    latency_band: float = Field(
+        2.0,
+        ge=1.1,
+        le=100,
+        description="Plausibility band: a latency or speed-up off by less than this factor "
+        "but outside the measured interval is not resolved here (grey), not a discrepancy.",
     )
     memory_rel: float = Field(0.5, gt=0, le=10, description="Relative, for RAM and VRAM.")
     cv_widening: float = Field(
-        1.0, ge=0, le=10, description="Latency tolerance is at least this many CVs."
+        1.0, ge=0, le=10, description="Older records (no interval): at least this many CVs."
     )
 
 

@@ -18,7 +18,8 @@ dataset or a pull request goes through one of them where it is written out:
   message we print, keeping our own line breaks.
 
 `plot_text` is the third medium's: a matplotlib label, where `$...$` is mathtext and a
-malformed formula stops the drawing.
+malformed formula stops the drawing. `csv_cell` is the fourth's: a spreadsheet cell, where
+a leading `=`, `+`, `-`, `@`, tab or CR makes a formula (OWASP "CSV injection").
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ def md_url(url: str) -> str | None:
     if not re.fullmatch(r"https://[^\s<>()|\\`\"']+", url):
         return None
     return url
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: object) -> str:
+    """`text` as a CSV cell a spreadsheet or an LMS shows as text, never runs as a formula."""
+    out = str(text)
+    return "'" + out if out.startswith(_FORMULA_START) else out
 
 
 def plot_text(text: object) -> str:

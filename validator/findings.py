@@ -8,7 +8,7 @@ from enum import StrEnum
 
 Loc = tuple[str | int, ...]
 
-DOCS_URL = "README.md"  # every code has an anchor in the README's checks table
+DOCS_URL = "docs/reference/checks.md"  # every code has an anchor in its checks table
 
 
 class Severity(StrEnum):

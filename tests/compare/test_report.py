@@ -86,8 +86,19 @@ def test_a_record_of_another_manifest_version_is_incomplete(tmp_path: Path) -> N
 def test_json_has_the_same_content(tmp_path: Path) -> None:
     data, record = mixed()
     document = render.as_json(judge(data, record, tmp_path), "en")
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert document["verdict"] == "discrepancies"
+    size, _, ram, quality = document["runs"][0]["cells"]
+    assert size["tolerance"] == {"relative": 0.05}
+    assert ram["tolerance"] == {"relative": 0.5}
+    assert quality["tolerance"] == {"absolute": 0.025}
+    assert quality["tolerance_basis"] == "ci"
+    assert quality["spread"] == {"low": 0.892, "high": 0.932, "n": 500}
+    assert quality["tolerance_text"] == "±0.025 (95% CI at n=500)"
+    latency = document["runs"][1]["cells"][1]
+    assert latency["spread"] == {"p90": 20.6, "cv": 0.02, "n": 120}
+    numbers = [v for run in document["runs"] for c in run["cells"] for v in c.values()]
+    assert not any(isinstance(v, str) and v[:1].isdigit() for v in numbers)  # no "0.025"
     copied = next(c for c in document["runs"][1]["cells"] if c["metric"] == "cpu_ms")
     assert copied["verdict"] == "mismatch"
     assert copied["message"].startswith("The claimed speed-up over the original, ×1.00")

@@ -142,7 +142,7 @@ def test_two_clones_publishing_at_once_both_land(
     assert readme.count("| alpha |") == 4
     assert readme.count("| beta |") == 4
     assert readme.endswith(f"{END}\n\nfooter\n")
-    assert (final / "docs" / "leaderboard" / "hw-2-text-classification.png").is_file()
+    assert (final / "docs" / "leaderboard" / "hw-2-text-classification-accuracy.png").is_file()
     log = git(final, "log", "--format=%s").splitlines()
     assert sorted(log[:2]) == ["Publish alpha HW-2 (#1)", "Publish beta HW-2 (#2)"]
 

@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         rows, _, _ = collect(repo, config)
         folder = repo / "docs" / "leaderboard"
         links = {key: f"docs/leaderboard/{file_name(*key)}" for key in groups(rows)}
-        plots = list(draw(rows, folder).values())
+        plots = list(draw(rows, folder, lang).values())
         readme.regenerate(target, markdown(rows, config, lang, links))
         return [target, *plots]
 

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     if not args.no_plots:
-        draw(rows, folder)
+        draw(rows, folder, lang)
     changed = readme.regenerate(args.readme, body)
     print(
         f"{args.readme}: {'rewritten' if changed else 'already up to date'} ({len(rows)} rows)",

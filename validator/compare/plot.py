@@ -7,6 +7,7 @@ from pathlib import Path
 from validator.compare.report import Report
 from validator.compare.strings import Lang, t
 from validator.escape import plot_text
+from validator.plot_labels import place, plain_log_ticks
 
 _COLOURS = {
     "ok": "#2e7d32",
@@ -31,7 +32,6 @@ def draw(report: Report, target: Path, lang: Lang) -> Path | None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter
 
     metrics: dict[str, list[tuple[float, float, str, str]]] = {}
     for run in report.runs:
@@ -48,20 +48,18 @@ def draw(report: Report, target: Path, lang: Lang) -> Path | None:
         low, high = min(xs + ys), max(xs + ys)
         pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
         axis.plot([low - pad, high + pad], [low - pad, high + pad], color="#bbbbbb", lw=1)
-        for x, y, verdict, label in points:
-            axis.scatter([x], [y], color=_COLOURS[verdict], zorder=3)
-            axis.annotate(
-                plot_text(label), (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points"
-            )
+        axis.scatter(xs, ys, color=[_COLOURS[p[2]] for p in points], zorder=3)
         if metric in _LOG and low > 0 and high / low > 10:  # log only across decades
             axis.set_xscale("log")
             axis.set_yscale("log")
-            for side in (axis.xaxis, axis.yaxis):
-                side.set_minor_formatter(NullFormatter())  # minor labels collide on short ranges
+            plain_log_ticks(axis, "xy")
+        axis.margins(0.15)  # room for the labels of the outermost points
         axis.set_title(plot_text(title(metric, report.metric, lang)))
         axis.set_xlabel(t("column.reproduced", lang))
         axis.set_ylabel(t("column.reported", lang))
     figure.tight_layout()
+    for axis, points in zip(axes[0], metrics.values(), strict=True):  # once the layout is final
+        place(axis, [(p[0], p[1]) for p in points], [plot_text(p[3]) for p in points])
     figure.savefig(target, dpi=100)
     plt.close(figure)
     return target

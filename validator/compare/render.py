@@ -9,10 +9,11 @@ from validator.compare.report import Cell, Report, RunReport
 from validator.compare.strings import Lang, t
 from validator.escape import command, log_json, md
 from validator.manifest.yaml_loader import Document
+from validator.numbers import figures, percent, together
 from validator.output import json_v1
 from validator.verification import VerificationRecord
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: tolerance and spread are numbers; their text has keys of its own
 
 
 def marker(report: Report) -> str:
@@ -35,26 +36,40 @@ def cause_text(cell: Cell, lang: Lang) -> str | None:
 
 
 def _number(value: float | None) -> str:
-    return "—" if value is None else f"{value:.4g}"
+    return figures(value)
 
 
 def _delta(cell: Cell) -> str:
     delta = cell.delta
     if delta is None:
         return "—"
-    if cell.metric.startswith("quality"):
-        return f"{delta:+.4f}"
-    return f"{delta:+.1%}"
+    if cell.metric in ("cpu_ms", "gpu_ms"):
+        return f"{delta:+.1%}"
+    if cell.metric.startswith("quality"):  # in the places the two values are shown with
+        shown = together([cell.reported, cell.reproduced, delta])[2]
+        return shown if shown.startswith("-") or float(shown) == 0 else "+" + shown
+    return percent(delta)
+
+
+def _pair(cell: Cell) -> tuple[str, str]:
+    """Reported and reproduced with the same decimal places."""
+    reported, reproduced = together([cell.reported, cell.reproduced])
+    return reported, reproduced
 
 
 def _reproduced(cell: Cell, lang: Lang) -> str:
-    text = _number(cell.reproduced)
+    text = _pair(cell)[1]
     if cell.reproduced is None:
         return text
+    if cell.spread.get("kind") == "rounds":
+        return f"{text} ({t('spread.latency-rounds', lang, **cell.spread)})"
     if "p90" in cell.spread:
         return f"{text} ({t('spread.latency', lang, **cell.spread)})"
-    if "low" in cell.spread:
-        return f"{text} ({t('spread.quality', lang, **cell.spread)})"
+    if "low" in cell.spread:  # the interval in the places of the values it bounds
+        decimals = len(text.partition(".")[2])
+        low, high = (f"{float(cell.spread[k]):.{decimals}f}" for k in ("low", "high"))
+        params = {**cell.spread, "low": low, "high": high}
+        return f"{text} ({t('spread.quality', lang, **params)})"
     return text
 
 
@@ -75,7 +90,7 @@ def _run_markdown(run: RunReport, report: Report, lang: Lang) -> list[str]:
     lines.append("|" + "---|" * len(head))
     for cell in run.cells:
         lines.append(
-            f"| {md(metric_name(cell, report, lang))} | {_number(cell.reported)} | "
+            f"| {md(metric_name(cell, report, lang))} | {_pair(cell)[0]} | "
             f"{md(_reproduced(cell, lang))} | {_delta(cell)} | "
             f"{md(tolerance_text(cell, lang))} | {t('cell.' + cell.verdict, lang)} |"
         )
@@ -98,19 +113,19 @@ def _machine(report: Report, lang: Lang) -> list[str]:
     record = report.record
     fp = record.fingerprint
     gpu = (
-        md(f"{fp.gpu_name} (driver {fp.gpu_driver}, CUDA {fp.cuda})")
+        md(f"{fp.gpu_name} ({t('machine.driver', lang)} {fp.gpu_driver}, CUDA {fp.cuda})")
         if fp.gpu_name
         else t("machine.none", lang)
     )
     versions = md(", ".join(f"{k} {v}" for k, v in sorted(fp.versions.items())))
     settings = md(", ".join(f"{k} {v}" for k, v in record.settings.items()))
-    commit = f", commit {md(record.commit[:12])}" if record.commit else ""
+    commit = f", {t('machine.commit', lang)} {md(record.commit[:12])}" if record.commit else ""
+    cpu = t("machine.cpu-line", lang, cores=str(fp.cores), threads=str(fp.threads))
     return [
         "<details>",
         f"<summary>{t('section.machine', lang)}</summary>",
         "",
-        f"- {t('machine.cpu', lang)}: {md(fp.cpu_model)}, {fp.cores} cores, {fp.threads} "
-        f"{t('machine.threads', lang)}",
+        f"- {t('machine.cpu', lang)}: {md(fp.cpu_model)}; {cpu}",
         f"- {t('machine.gpu', lang)}: {gpu}",
         f"- {t('machine.versions', lang)}: {versions}",
         f"- {t('machine.settings', lang)}: {settings}",
@@ -150,7 +165,8 @@ def markdown(
 ) -> str:
     lines = [
         marker(report),
-        f"## {t('verdict.' + report.verdict, lang)} · {md(report.team)} HW-{report.homework}",
+        f"## {t('verdict.' + report.verdict, lang)} · {md(report.team)} "
+        f"{t('homework', lang)}-{report.homework}",
         "",
         t("headline." + report.verdict, lang),
         "",
@@ -171,23 +187,52 @@ def markdown(
     return "\n".join(lines)
 
 
+def tolerance_numbers(text: str) -> dict[str, float] | None:
+    """The judge's tolerance as a number: `±5%` is relative 0.05, `±0.025` absolute."""
+    value = text.removeprefix("±").strip()
+    try:
+        if value.endswith("%"):
+            return {"relative": float(value[:-1]) / 100}
+        return {"absolute": float(value)}
+    except ValueError:
+        return None
+
+
+def spread_numbers(spread: dict[str, str]) -> dict[str, float | int] | None:
+    """`{"p90": "41.2", "cv": "2.0%", "n": "120"}` as numbers: 41.2, 0.02, 120."""
+    out: dict[str, float | int] = {}
+    for key, text in spread.items():
+        if key == "n":
+            out[key] = int(text)
+        elif text.endswith("%"):
+            out[key] = float(text[:-1]) / 100
+        else:
+            out[key] = float(text)
+    return out or None
+
+
 def as_json(report: Report, lang: Lang) -> dict[str, Any]:
+    """The report for machines: numbers as numbers, words only in `*_text` and `message`."""
+
     def cell(c: Cell) -> dict[str, Any]:
         return {
             "metric": c.metric,
             "reported": c.reported,
             "reproduced": c.reproduced,
             "delta": c.delta,
-            "tolerance": tolerance_text(c, lang) if c.judgement.tolerance else None,
+            "tolerance": tolerance_numbers(c.judgement.tolerance),
+            "tolerance_basis": c.judgement.basis,
+            "tolerance_text": tolerance_text(c, lang) if c.judgement.tolerance else None,
             "verdict": c.verdict,
             "cause": c.judgement.cause,
             "message": cause_text(c, lang),
-            "spread": c.spread or None,
+            "spread": spread_numbers(c.spread),
             "counts": c.counts,
         }
 
     return {
         "version": REPORT_VERSION,
+        "lang": lang,
         "team": report.team,
         "homework": report.homework,
         "verdict": report.verdict,

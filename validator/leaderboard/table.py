@@ -23,6 +23,7 @@ from validator.escape import md, md_url
 from validator.manifest.load import load
 from validator.manifest.metrics import METRICS
 from validator.manifest.schema import Manifest
+from validator.numbers import figures, together
 from validator.verification import RecordError, VerificationRecord, read_record
 
 MEASURES = ("size_mb", "cpu_ms", "gpu_ms", "ram_mb", "vram_mb")
@@ -36,7 +37,7 @@ COLUMNS: dict[str, dict[str, str]] = {
     "gpu_ms": {"ru": "GPU (ms)", "en": "GPU (ms)"},
     "ram_mb": {"ru": "RAM (MB)", "en": "RAM (MB)"},
     "vram_mb": {"ru": "VRAM (MB)", "en": "VRAM (MB)"},
-    "quality": {"ru": "Качество", "en": "Quality"},
+    "quality": {"ru": "Качество ({metric})", "en": "Quality ({metric})"},
     "status": {"ru": "Статус", "en": "Status"},
 }
 WORDS: dict[str, dict[str, str]] = {
@@ -59,10 +60,10 @@ class Submission:
 
     team: str
     homework: int
-    verdict: str  # verified, discrepancies, incomplete, missing
+    verdict: str  # verified, discrepancies, incomplete, not-reproduced
     pull_request: str | None
     date: str | None
-    late: bool
+    late: bool | None  # None: no date to judge by (not reproduced, or not published yet)
 
 
 @dataclass
@@ -92,10 +93,13 @@ def load_record(path: Path) -> VerificationRecord | None:
         return None
 
 
-def _late(record: VerificationRecord | None, homework: int, config: CourseConfig) -> bool:
+def _late(record: VerificationRecord | None, homework: int, config: CourseConfig) -> bool | None:
+    """Opened after the deadline; False without a deadline, None without a date to judge."""
     deadline = config.homework(homework).deadline
-    if deadline is None or record is None or record.publication is None:
+    if deadline is None:
         return False
+    if record is None or record.publication is None:
+        return None
     opened = datetime.fromisoformat(record.publication.opened_at)
     return opened > deadline
 
@@ -158,13 +162,13 @@ def _collect_paths(root: Path, config: CourseConfig, paths: list[Path]) -> Colle
         if record is not None:
             report = build(manifest, record, [], config, loaded.document.sha256)
         late = _late(record, manifest.homework, config)
-        rows += rows_of(manifest, record, report, late)
+        rows += rows_of(manifest, record, report, bool(late))
         publication = record.publication if record else None
         submissions.append(
             Submission(
                 manifest.team,
                 manifest.homework,
-                report.verdict if report else "missing",
+                report.verdict if report else "not-reproduced",
                 publication.url if publication else None,
                 (publication.merged_at or publication.opened_at) if publication else None,
                 late,
@@ -198,7 +202,7 @@ def collect(root: Path, config: CourseConfig) -> Collected:
 
 
 def frame(rows: list[Row]) -> Any:
-    """A pandas frame sorted by homework, task, then quality (best first), team, label."""
+    """A pandas frame sorted by homework, task, metric, then quality (best first), team, label."""
     import pandas as pd
 
     records = []
@@ -211,33 +215,31 @@ def frame(rows: list[Row]) -> Any:
             {
                 "homework": row.homework,
                 "task": row.task,
+                "metric": row.metric,
                 "key": key,
                 "team": row.team,
                 "label": row.label,
                 "row": row,
             }
         )
+    columns = ["homework", "task", "metric", "key", "team", "label", "row"]
     if not records:
-        return pd.DataFrame(columns=["homework", "task", "key", "team", "label", "row"])
-    return pd.DataFrame.from_records(records).sort_values(
-        ["homework", "task", "key", "team", "label"], kind="stable"
-    )
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame.from_records(records).sort_values(columns[:-1], kind="stable")
 
 
 def number(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.4g}" if abs(value) < 1e6 else f"{value:.3e}"
+    return figures(value)
 
 
 def cell(row: Row, measure: str, lang: Lang) -> str:
     reproduced, reported = row.reproduced.get(measure), row.reported.get(measure)
     if reproduced is None:
         return number(reported)
-    text = number(reproduced)
-    if reported is not None and measure in row.mismatched:  # beyond tolerance, not noise
-        text += f" ({WORDS['reported'][lang]} {number(reported)})"
-    return text
+    if reported is None or measure not in row.mismatched:
+        return number(reproduced)
+    shown, claimed = together([reproduced, reported])  # beyond tolerance, not noise
+    return f"{shown} ({WORDS['reported'][lang]} {claimed})"
 
 
 def status(row: Row, lang: Lang) -> str:
@@ -250,42 +252,46 @@ def status(row: Row, lang: Lang) -> str:
     return text
 
 
+def _section(group: Any, metric: str, lang: Lang) -> list[str]:
+    """One ranking: the rows of one task and one quality metric, best first."""
+    order = ["team", "model", "method", *MEASURES, "quality", "status"]
+    head = [COLUMNS[c][lang].format(metric=md(metric)) for c in order]
+    out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(order)]
+    for row in group["row"]:
+        cells = [
+            md(row.team),
+            md(row.model),
+            md(row.label),
+            *(cell(row, m, lang) for m in (*MEASURES, "quality")),
+            status(row, lang),
+        ]
+        out.append("| " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
 def markdown(
     rows: list[Row],
     config: CourseConfig,
     lang: Lang,
-    plots: dict[tuple[int, str], str] | None = None,
+    plots: dict[tuple[int, str, str], str] | None = None,
 ) -> str:
-    """The text that goes between the markers: one section per homework."""
+    """The text that goes between the markers: per homework, one table per task and metric."""
     table = frame(rows)
     if table.empty:
         return WORDS["empty"][lang] + "\n"
-    order = ["team", "model", "method", *MEASURES, "quality", "status"]
-    head = "| " + " | ".join(COLUMNS[c][lang] for c in order) + " |"
-    rule = "|" + "---|" * len(order)
     out: list[str] = []
-    for homework, group in table.groupby("homework", sort=True):
+    for homework, rankings in table.groupby("homework", sort=True):
         title = config.homework(int(homework)).title
         out += [
             f"### {WORDS['homework'][lang]}-{homework}" + (f": {md(title)}" if title else ""),
             "",
         ]
-        for (number_, task), link in sorted((plots or {}).items()):
-            if number_ == homework:
-                out.append(f"[{md(task)}: {WORDS['plot'][lang]}]({link})  ")
-        if plots and any(k[0] == homework for k in plots):
-            out.append("")
-        out += [head, rule]
-        for row in group["row"]:
-            quality = cell(row, "quality", lang)
-            cells = [
-                md(row.team),
-                md(row.model),
-                md(row.label),
-                *(cell(row, m, lang) for m in MEASURES),
-                f"{quality} ({row.metric})" if quality != "—" else "—",
-                status(row, lang),
-            ]
-            out.append("| " + " | ".join(cells) + " |")
-        out.append("")
+        several = rankings.groupby(["task", "metric"]).ngroups > 1
+        for (task, metric), group in rankings.groupby(["task", "metric"], sort=True):
+            if several:
+                out += [f"**{md(task)} · {md(metric)}**", ""]
+            link = (plots or {}).get((int(homework), task, metric))
+            if link:
+                out += [f"[{WORDS['plot'][lang]}: {md(task)}, {md(metric)}]({link})", ""]
+            out += _section(group, metric, lang)
     return "\n".join(out)
