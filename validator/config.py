@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from validator.errors import UserError
-from validator.findings import Finding, Loc, Severity, format_loc
+from validator.findings import Finding, Loc, format_loc
 from validator.manifest.base import StrictModel
 from validator.manifest.loading import COURSE_CONFIG
 from validator.schema_errors import describe
@@ -94,7 +94,7 @@ class CourseConfig(StrictModel):
         return self.homeworks.get(str(number), Homework())
 
 
-CONFIG_CODE = COURSE_CONFIG.code
+MAX_BYTES = 64 * 1024
 _TABLE = re.compile(r"^\[\[?\s*(?P<key>[^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _ASSIGN = re.compile(r"^(?P<key>[A-Za-z0-9_.\"' -]+?)\s*=")
 _TOML_PLACE = re.compile(r"\(at line (?P<line>\d+), column (?P<col>\d+)\)")
@@ -152,18 +152,19 @@ def _config_finding(display: str, lines: dict[Loc, int], err: Any) -> Finding:
     place = loc
     while place and place not in lines:
         place = place[:-1]
-    line = lines.get(place)
-    return Finding(
-        CONFIG_CODE,
-        f"config/{err['type']}",
-        Severity.ERROR,
-        message,
-        hint,
-        display,
-        loc,
-        line,
-        1 if line else None,
-    )
+    return COURSE_CONFIG.finding(display, loc, message, hint, line=lines.get(place))
+
+
+def _parse(text: str, display: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    try:
+        return tomllib.loads(text), []
+    except tomllib.TOMLDecodeError as exc:
+        place = _TOML_PLACE.search(str(exc))
+        message = f"not valid TOML: {_TOML_PLACE.sub('', str(exc)).strip()}"
+        finding = COURSE_CONFIG.finding(
+            display, (), message, "`mcv doctor --course` prints an example config"
+        )
+        return None, [finding.at(int(place["line"]), int(place["col"])) if place else finding]
 
 
 def read_config(
@@ -172,38 +173,15 @@ def read_config(
     """The config at `path` and its problems as located findings (never raised)."""
     display = display or path.as_posix()
     try:
+        if path.stat().st_size > MAX_BYTES:  # a pull request's copy is read too
+            return None, [COURSE_CONFIG.finding(display, (), f"larger than {MAX_BYTES} bytes")]
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        return None, [
-            Finding(
-                CONFIG_CODE,
-                "config/unreadable",
-                Severity.ERROR,
-                f"cannot read it: {reason}",
-                "",
-                display,
-            )
-        ]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        place = _TOML_PLACE.search(str(exc))
-        line, col = (int(place["line"]), int(place["col"])) if place else (None, None)
-        message = _TOML_PLACE.sub("", str(exc)).strip()
-        return None, [
-            Finding(
-                CONFIG_CODE,
-                "config/toml",
-                Severity.ERROR,
-                f"not valid TOML: {message}",
-                "`mcv doctor --course` prints an example config",
-                display,
-                (),
-                line,
-                col,
-            )
-        ]
+        return None, [COURSE_CONFIG.finding(display, (), f"cannot read it: {reason}")]
+    data, findings = _parse(text, display)
+    if data is None:
+        return None, findings
     try:
         return CourseConfig.model_validate(data), []
     except ValidationError as exc:

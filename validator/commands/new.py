@@ -63,7 +63,8 @@ def _line(text: str, comment: str) -> str:
 def _header(team: str, homework: int, task: str) -> list[str]:
     metrics = ", ".join(sorted(TASK_METRICS[task]))
     return [
-        f"# yaml-language-server: $schema={SCHEMA_ID}",
+        "# yaml-language-server: $schema=../../schema/manifest.v1.json",
+        f"# (the same schema is published as {SCHEMA_ID})",
         f"# The manifest of team {team} for homework {homework}, started by `mcv new`.",
         "# Replace every TODO and fill in the numbers you measured; then run",
         f"#   mcv check submissions/{team}/hw-{homework}.yaml --pr-title '{team} HW-{homework}'",

@@ -41,7 +41,7 @@ def validate(doc: Document, model: type[M]) -> tuple[M | None, list[Finding]]:
         errors = exc.errors(include_url=False)
     if model is Manifest:
         errors += [e for err in errors for e in _behind_method(doc, err)]
-    return None, _without_covered([_finding(doc, model, err) for err in errors])
+    return None, [_finding(doc, model, err) for err in _without_covered(doc, model, errors)]
 
 
 def _behind_method(doc: Document, err: ErrorDetails) -> list[ErrorDetails]:
@@ -71,14 +71,17 @@ def _field_errors(model: type[BaseModel], name: str, value: Any, loc: Loc) -> li
     return [{**e, "loc": (*loc, *e["loc"])} for e in field_errors(model, name, value)]
 
 
-def _without_covered(findings: list[Finding]) -> list[Finding]:
+def _without_covered(
+    doc: Document, model: type[BaseModel], errors: list[ErrorDetails]
+) -> list[ErrorDetails]:
     """A misspelt key is one mistake: `amout` unknown covers `amount` missing beside it."""
-    meant = {
-        (*f.loc[:-1], f.hint.split("`")[1])
-        for f in findings
-        if f.rule == "schema/extra_forbidden" and f.hint.startswith("did you mean `")
-    }
-    return [f for f in findings if not (f.rule == "schema/missing" and f.loc in meant)]
+    meant = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = clean_loc(doc, err["loc"])
+            close = guess_choice(str(loc[-1]), fields_at(model, loc[:-1], doc)) if loc else None
+            meant.add((*loc[:-1], close))
+    return [e for e in errors if e["type"] != "missing" or clean_loc(doc, e["loc"]) not in meant]
 
 
 def clean_loc(doc: Document, loc: tuple[Any, ...]) -> Loc:
