@@ -54,7 +54,8 @@ def build(model_dir, out_dir):
                 pass
     shutil.copytree(model_dir, out_dir, dirs_exist_ok=True)  # then an honest model
 """,
-    # Where are the references? The rows, the prepared samples, the coordinator's files.
+    # Where are the references? The parsed rows, the preparing step's files. (A dataset
+    # committed in the team's own folder is the team's: its folder is bound for `custom`.)
     "refs": """
 import os
 def build(model_dir, out_dir):
@@ -62,7 +63,7 @@ def build(model_dir, out_dir):
     for top, dirs, files in os.walk("/", onerror=lambda e: None):
         dirs[:] = [d for d in dirs if not (top == "/" and d in ("proc", "sys", "dev", "usr"))]
         found += [os.path.join(top, f) for f in files
-                  if f in ("rows.jsonl", "spec.json", "source.json", "sentiment.jsonl")]
+                  if f in ("rows.jsonl", "spec.json", "source.json")]
     for pid in os.listdir("/proc"):
         try:
             found += [pid] if b"rows.jsonl" in open(f"/proc/{pid}/cmdline", "rb").read() else []
@@ -238,16 +239,15 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
 
 
 def test_a_forged_result_on_any_fd_changes_no_number(hostile_job: dict[str, Any]) -> None:
-    run, original = hostile_job["runs"]["forge"], hostile_job["runs"]["Оригинал"]
-    assert run.status == "ok", run.error  # the forgery went nowhere; the model is honest
-    assert run.quality is not None
-    assert original.quality is not None
-    assert run.quality.value == original.quality.value != 0.999
-    assert run.size is not None
-    assert original.size is not None
-    assert run.size.bytes == original.size.bytes  # read from disk by the coordinator
-    assert run.cpu is not None
-    assert run.cpu.clock == "coordinator"
+    """The script reaches the channel only through bubblewrap's init (pid 1 holds the
+    pipe): what it writes there breaks the frames, and the run fails with that reason;
+    the worker's own fds are closed to it. Nothing forged reaches the record."""
+    run = hostile_job["runs"]["forge"]
+    assert run.status == "failed", run
+    assert "something else wrote into the channel" in (run.error or "")
+    assert run.quality is None
+    assert run.cpu is None
+    assert run.size is None
 
 
 def test_the_script_cannot_write_into_the_workers_output(hostile_job: dict[str, Any]) -> None:
