@@ -34,7 +34,11 @@ class Channel:
     """The worker's end: frames in on a private copy of stdin, out on one of stdout."""
 
     def __init__(self) -> None:
-        reader, writer = os.dup(0), os.dup(1)
+        named = os.environ.pop("MCV_CHANNEL", "")
+        if named:  # the sandbox passed the channel apart from 0-2 (runner/sandbox/bwrap.py)
+            reader, writer = (int(fd) for fd in named.split(","))
+        else:
+            reader, writer = os.dup(0), os.dup(1)
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)  # nothing else reads the coordinator's frames
         os.close(null)

@@ -7,6 +7,7 @@ from outside."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -227,25 +228,38 @@ class Bwrap:
 
 
 def _session(cmd: list[str], env: dict[str, str], cgroup: RunCgroup, request: Request) -> Session:
-    """The request started with its stdin and stdout as the coordinator's channel."""
+    """The request started with the coordinator's channel on two pipes of its own, passed
+    as descriptors beyond 0-2 (named in MCV_CHANNEL): bubblewrap's init, pid 1 inside,
+    keeps 0-2 open and any process of the sandbox can reopen those through /proc/1/fd,
+    but it closes the rest, so the channel is the worker's alone."""
     limits = request.limits
 
     def prepare() -> None:  # in the child, before exec
         cgroup.join()
         apply_rlimits(limits)
 
+    to_worker, requests = os.pipe()
+    replies, from_worker = os.pipe()
+    env = {**env, "MCV_CHANNEL": f"{to_worker},{from_worker}"}
     try:
         process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
             cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env=env,
             preexec_fn=prepare,
             start_new_session=True,
+            pass_fds=(to_worker, from_worker),
         )
     except (OSError, subprocess.SubprocessError) as exc:
+        for fd in (to_worker, requests, replies, from_worker):
+            os.close(fd)
         raise RunnerError(f"--sandbox bwrap: the run did not start: {exc}") from None
+    os.close(to_worker)
+    os.close(from_worker)
+    process.stdin = os.fdopen(requests, "wb")
+    process.stdout = os.fdopen(replies, "rb")
     watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
     output = Output(lambda line: None, limits.output_bytes, cgroup.kill)
     drain = threading.Thread(target=output.read_stderr, args=(process.stderr,), daemon=True)

@@ -239,15 +239,18 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
 
 
 def test_a_forged_result_on_any_fd_changes_no_number(hostile_job: dict[str, Any]) -> None:
-    """The script reaches the channel only through bubblewrap's init (pid 1 holds the
-    pipe): what it writes there breaks the frames, and the run fails with that reason;
-    the worker's own fds are closed to it. Nothing forged reaches the record."""
-    run = hostile_job["runs"]["forge"]
-    assert run.status == "failed", run
-    assert "something else wrote into the channel" in (run.error or "")
-    assert run.quality is None
-    assert run.cpu is None
-    assert run.size is None
+    """Every fd of the worker, of bubblewrap's init and its own: the channel is on none
+    the script can reach, so the run goes on and its numbers are the honest model's."""
+    run, original = hostile_job["runs"]["forge"], hostile_job["runs"]["Оригинал"]
+    assert run.status == "ok", run.error
+    assert run.quality is not None
+    assert original.quality is not None
+    assert run.quality.value == original.quality.value != 0.999
+    assert run.size is not None
+    assert original.size is not None
+    assert run.size.bytes == original.size.bytes  # read from disk by the coordinator
+    assert run.cpu is not None
+    assert run.cpu.clock == "coordinator"
 
 
 def test_the_script_cannot_write_into_the_workers_output(hostile_job: dict[str, Any]) -> None:
