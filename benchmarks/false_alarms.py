@@ -112,8 +112,11 @@ def team_manifest(
 
 
 def compare(manifest: Path, record: Path, out: Path) -> dict[str, Any]:
-    sh(*MCV, "compare", str(manifest), str(record), "--out", str(out), "--lang", "en")
-    report: dict[str, Any] = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    done = sh(*MCV, "compare", str(manifest), str(record), "--out", str(out), "--lang", "en")
+    path = out / "report.json"
+    if not path.exists():
+        raise SystemExit(f"mcv compare {manifest.name} wrote no report: {done.stderr[-1500:]}")
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return report
 
 

@@ -61,7 +61,7 @@ def _reproduced(cell: Cell, lang: Lang) -> str:
     text = _pair(cell)[1]
     if cell.reproduced is None:
         return text
-    if cell.spread.get("kind") == "rounds":
+    if "rounds" in cell.spread:
         return f"{text} ({t('spread.latency-rounds', lang, **cell.spread)})"
     if "p90" in cell.spread:
         return f"{text} ({t('spread.latency', lang, **cell.spread)})"
@@ -189,6 +189,12 @@ def markdown(
 
 def tolerance_numbers(text: str) -> dict[str, float] | None:
     """The judge's tolerance as a number: `±5%` is relative 0.05, `±0.025` absolute."""
+    if text.startswith("×") and "…" in text:  # a speed-up interval: `×0.46…×0.87`
+        low, _, high = text.partition("…")
+        try:
+            return {"speedup_low": float(low[1:]), "speedup_high": float(high.lstrip("×"))}
+        except ValueError:
+            return None
     value = text.removeprefix("±").strip()
     try:
         if value.endswith("%"):
@@ -202,7 +208,7 @@ def spread_numbers(spread: dict[str, str]) -> dict[str, float | int] | None:
     """`{"p90": "41.2", "cv": "2.0%", "n": "120"}` as numbers: 41.2, 0.02, 120."""
     out: dict[str, float | int] = {}
     for key, text in spread.items():
-        if key == "n":
+        if key in ("n", "rounds"):
             out[key] = int(text)
         elif text.endswith("%"):
             out[key] = float(text[:-1]) / 100

@@ -174,7 +174,6 @@ def _measured_cell(
         "low": f"{latency.ci_low:.3g}",
         "high": f"{latency.ci_high:.3g}",
         "rounds": str(latency.rounds or 0),
-        "kind": "rounds",
     }
     absolute = policy.judge_latency_interval(
         reported, measured, latency.interval_rel() or 0.0, latency.drift or 0.0, tol
