@@ -505,7 +505,10 @@ class Coordinator:
             plan.request.timeout_s,
         )
         session = self.sandbox.start(request)
-        worker = Worker(session, plan.label, lambda p: self.report(plan.label, p), self.timeout_s)
+        name = self.sandbox.name
+        worker = Worker(
+            session, plan.label, lambda p: self.report(plan.label, f"{p} ({name})"), self.timeout_s
+        )
         try:
             worker.ready()
             samples = [{"inputs": s.inputs, "aux": s.aux} for s in prepared.samples]
@@ -558,12 +561,12 @@ class Coordinator:
     def _measure(self, plan: Plan, prepared: Prepared, started: float) -> RunRecord:
         is_original = self.original is not None and plan.label == self.original_label
         report = lambda phase: self.report(plan.label, phase)  # noqa: E731
+        if self.original is not None:  # resident for every run: each run's timeout anew
+            self.original.renew()
         worker = self.original if is_original else None
         if worker is None:
             report("starting the worker")
             worker = self.start(plan, prepared)
-        else:
-            worker.renew()
         try:
             record = self._passes(plan, prepared, worker, is_original, started, report)
         except WorkerFailed as exc:

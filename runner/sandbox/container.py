@@ -238,6 +238,7 @@ class Docker:
             ) from None
         raw = getattr(socket, "_sock", socket)
         pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
+        watch = ScratchWatch(request.scratch, request.limits.scratch_bytes, lambda: [pid])
         stream = Demux(raw)
         process = _Attached(raw, stream, container, errors)
 
@@ -257,6 +258,8 @@ class Docker:
                     f"{request.limits.memory_bytes / GIB:g} GiB memory cap "
                     "(mcv reproduce --memory-limit)"
                 )
+            if watch.full():
+                reason = watch.reason()
             with suppress(*errors):
                 container.remove(force=True)
             with suppress(OSError):
