@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.compare.planted import honest  # noqa: E402
-from validator.compare.config import CourseConfig  # noqa: E402
+from validator.config import CourseConfig  # noqa: E402
 from validator.leaderboard import readme  # noqa: E402
 from validator.leaderboard.markers import END, START  # noqa: E402
 from validator.leaderboard.pareto import draw  # noqa: E402

@@ -1,16 +1,16 @@
-"""`mcv reproduce`: every run of a manifest in its own spawned process, one record out.
+"""`mcv reproduce`: fetch, prepare, then every run measured by the coordinator, one record.
 
-A run that crashes, runs out of memory or hangs past its timeout becomes a failed run in
-the record; the job goes on to the next. Runs go one after another on the same machine,
-so the baseline and the compressed runs are measured under the same conditions.
+The fetch phase (network) resolves the model folders and parses the rows in the sandbox;
+the prepare step (sandboxed, our code only) turns them into samples whose references stay
+with the coordinator (runner/coordinator.py); each run's worker (runner/worker.py) builds
+and answers in the sandbox. A run that crashes, runs out of memory or hangs past its
+timeout becomes a failed run in the record; the job goes on to the next.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import queue
 import signal
 import subprocess
 import tempfile
@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import ValidationError
-
+from runner.coordinator import Coordinator, Plan, Prepared, WorkerFailed
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
-from runner.harness import Job, child_main, failed, fetch_model, job_to_dict, samples_of
+from runner.harness import Job, failed, fetch_model, job_to_dict, samples_of
 from runner.loading.data import DataSource, locate
 from runner.loading.model import readable_folder
 from runner.loading.team import TeamFolder
-from runner.sandbox.base import Backend, Request
+from runner.sandbox.base import Backend, Plain, Request
 from runner.sandbox.limits import Limits
 from runner.trackers.latency import LatencySettings
 from validator.manifest.schema import Manifest
@@ -78,63 +77,6 @@ def _exit_reason(code: int | None) -> str:
     return f"the run's process exited with code {code} without a result"
 
 
-def run_in_child(job: Job, label: str, timeout_s: float, progress: Progress) -> RunRecord:
-    context = multiprocessing.get_context("spawn")
-    messages = context.Queue()
-    process = context.Process(target=child_main, args=(job, messages), daemon=True)
-    started = time.perf_counter()
-    process.start()
-    result: str | None = None
-    while result is None:
-        try:
-            kind, payload = messages.get(timeout=0.5)
-        except queue.Empty:
-            if not process.is_alive():
-                break
-            if time.perf_counter() - started > timeout_s:
-                process.kill()
-                process.join()
-                return failed(job, "failed", f"timed out after {timeout_s:g} s", started)
-            continue
-        if kind == "phase":
-            progress(label, payload)
-        else:
-            result = payload
-    process.join(timeout=30)
-    if result is None:
-        return failed(job, "failed", _exit_reason(process.exitcode), started)
-    return RunRecord.model_validate_json(result)
-
-
-def fetch(job: Job, sandbox: Backend, settings: Settings) -> tuple[Job, list[Path]]:
-    """The fetch phase, with network: the model's allow-listed files and the data files, by
-    path; then the rows parsed inside the sandbox. What the run may read comes from the
-    manifest's names as resolved here, never from the data.
-
-    The run's folder gets `inputs/` (the job and its rows, read-only inside) beside
-    `work/` (the only writable place inside)."""
-    manifest = Manifest.model_validate_json(job.manifest_json)
-    team = TeamFolder.of(Path(job.manifest_dir), manifest.team)
-    team.check_links()
-    folder = fetch_model(manifest, job).resolve()  # absolute: the sandbox runs elsewhere
-    source = locate(manifest.evaluation, team)
-    work = Path(job.work_dir)
-    work.mkdir(parents=True, exist_ok=True)
-    inputs = work.parent / "inputs"
-    inputs.mkdir(exist_ok=True)
-    rows_path = parse_rows(source, samples_of(manifest, job), sandbox, settings, inputs)
-    readable = {readable_folder(folder), team.root, Path(source.readable).resolve(), inputs}
-    fetched = Job(
-        **{
-            **job_to_dict(job),
-            "latency": job.latency,
-            "model_dir": str(folder),
-            "rows_path": str(rows_path),
-        }
-    )
-    return fetched, sorted(readable)
-
-
 def parse_rows(
     source: DataSource, samples: int, sandbox: Backend, settings: Settings, inputs: Path
 ) -> Path:
@@ -179,82 +121,149 @@ def parse_rows(
     return rows_path
 
 
-def run_in_sandbox(
-    job: Job, label: str, settings: Settings, sandbox: Backend, progress: Progress
-) -> RunRecord:
-    """Fetch with network, then execute inside the sandbox without it."""
-    started = time.perf_counter()
-    progress(label, "fetching the model and data files (network allowed), parsing the rows")
-    try:
-        job, readable = fetch(job, sandbox, settings)
-    except RunnerError as exc:
-        return failed(job, "failed", str(exc), started)
-    work = Path(job.work_dir)
-    inputs = work.parent / "inputs"
-    job_file = inputs / "job.json"
-    job_file.write_text(json.dumps(job_to_dict(job)), encoding="utf-8")
-    for path in (inputs, *inputs.iterdir()):  # written by this process: no links in here
-        path.chmod(0o755 if path.is_dir() else 0o644)  # the sandbox's uid reads them
-    result: list[str] = []
+def prepare_samples(
+    task: str,
+    columns: dict[str, str],
+    folder: Path,
+    rows_path: Path,
+    data_dir: Path,
+    samples: int,
+    sandbox: Backend,
+    settings: Settings,
+    scratch: Path,
+) -> Prepared:
+    """The samples (inputs, references, what scoring needs) from `runner.prepare`, run
+    sandboxed with only the model folder and the parsed rows readable; read back as JSON."""
+    from runner.protocol import ProtocolError, unpack
+    from runner.tasks.base import Sample
+
+    scratch.mkdir(parents=True, exist_ok=True)
+    spec_dir = scratch.parent / (scratch.name + "-spec")
+    spec_dir.mkdir(exist_ok=True)
+    spec = spec_dir / "spec.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "task": task,
+                "folder": str(folder),
+                "columns": columns,
+                "rows": str(rows_path),
+                "samples": samples,
+            }
+        ),
+        encoding="utf-8",
+    )
+    for path in (spec_dir, spec):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    found: list[Sample] = []
+    state: dict[str, object] = {}
+    errors: list[str] = []
+    done: list[bool] = []
 
     def on_line(line: str) -> None:
         kind, _, payload = line.partition("\t")
-        if kind == "phase":
-            progress(label, payload + f" ({sandbox.name})")
-        elif kind == "result":
-            result.append(payload)
+        try:
+            if kind == "sample":
+                data = unpack(json.loads(payload))
+                found.append(Sample(data["inputs"], data["reference"], data.get("aux") or {}))
+            elif kind == "state":
+                state.update(unpack(json.loads(payload)))
+            elif kind == "error":
+                errors.append(payload)
+            elif kind == "prepared":
+                done.append(True)
+        except (ProtocolError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            errors.append("the preparing step printed a sample that is not one")
 
-    try:
-        request = Request(
-            [sandbox.python(), "-m", "runner.sandbox.entry", str(job_file)],
-            readable,
-            work,
-            settings.device,
-            job.threads,
-            settings.limits,
-            settings.timeout_s,
-        )
-        outcome = sandbox.run(request, on_line)
-    except RunnerError as exc:
-        return failed(job, "failed", str(exc), started)
+    request = Request(
+        [sandbox.python(), "-m", "runner.prepare", str(spec)],
+        sorted({readable_folder(folder), rows_path.parent.resolve(), spec_dir.resolve(), data_dir}),
+        scratch,
+        "cpu",
+        1,
+        settings.limits,
+        settings.timeout_s,
+    )
+    outcome = sandbox.run(request, on_line)
+    if errors:
+        raise RunnerError(errors[-1])
     if outcome.returncode is None:
-        return failed(job, "failed", f"timed out after {settings.timeout_s:g} s", started)
-    if outcome.reason or not result:  # a cap the backend saw hit fails the run, whatever it said
+        raise RunnerError(f"timed out after {settings.timeout_s:g} s preparing the samples")
+    if outcome.returncode != 0 or not done:
         tail = (outcome.stderr.strip().splitlines() or [""])[-1][:300]
         reason = outcome.reason or _exit_reason(outcome.returncode)
-        return failed(job, "failed", f"{reason}: {tail}" if tail else reason, started)
-    return _taken(job, result, outcome.returncode, started)
+        raise RunnerError(f"preparing the evaluation samples failed: {reason} {tail}".strip())
+    if not found:
+        raise RunnerError("the evaluation set gave no samples")
+    return Prepared(found, state)
 
 
-def _taken(job: Job, result: list[str], code: int, started: float) -> RunRecord:
-    """The harness prints one result line and exits 0. Anything else means something in
-    the run (a team's script shares its uid) wrote or cut short what the parent reads:
-    nothing of it is taken. (Issue 13's coordinator, which scores and times from outside,
-    is what takes the run's word out of the record altogether.)"""
-    if len(result) > 1:
-        return failed(
-            job,
-            "failed",
-            f"the run printed {len(result)} result lines, one more than its harness writes: "
-            "something in the run wrote its own; none is taken",
-            started,
-        )
-    if code != 0:
-        return failed(
-            job,
-            "failed",
-            f"{_exit_reason(code).replace(' without a result', '')} after printing its "
-            "result: the harness exits 0 once it has written it, so none is taken",
-            started,
-        )
-    try:
-        record = RunRecord.model_validate_json(result[0])
-    except ValidationError:
-        return failed(job, "failed", "the run's result line is not a run record", started)
-    run = Manifest.model_validate_json(job.manifest_json).runs[job.run_index]
-    if (record.label, record.method) != (run.label, run.method):
-        return failed(job, "failed", "the run's result names another run", started)
-    return record
+@dataclass
+class Fetched:
+    folders: dict[int, Path | RunnerError]  # run index -> its model folder, or why not
+    rows_path: Path
+    team: TeamFolder
+    data_dir: Path  # what rows may name beside them (audio, images): prepare reads it
+
+
+def fetch_all(
+    manifest: Manifest, jobs: dict[int, Job], sandbox: Backend, settings: Settings, root: Path
+) -> Fetched:
+    """The fetch phase, with network: each run's model folder, the data files, the rows
+    parsed in the sandbox. What a run may read comes from the manifest's names as resolved
+    here, never from the data."""
+    any_job = next(iter(jobs.values()))
+    team = TeamFolder.of(Path(any_job.manifest_dir), manifest.team)
+    team.check_links()
+    folders: dict[int, Path | RunnerError] = {}
+    for index, job in jobs.items():
+        try:
+            folders[index] = fetch_model(manifest, job).resolve()
+        except RunnerError as exc:  # that run fails; the others go on
+            folders[index] = exc
+    source = locate(manifest.evaluation, team)
+    inputs = root / "inputs"
+    inputs.mkdir(parents=True, exist_ok=True)
+    rows_path = parse_rows(source, samples_of(manifest, any_job), sandbox, settings, inputs)
+    return Fetched(folders, rows_path, team, Path(source.readable).resolve())
+
+
+def folder_of(fetched: Fetched, index: int) -> Path:
+    folder = fetched.folders[index]
+    if isinstance(folder, RunnerError):
+        raise folder
+    return folder
+
+
+def plan_for(
+    manifest: Manifest, job: Job, folder: Path, fetched: Fetched, settings: Settings, root: Path
+) -> Plan:
+    """A run's worker: its model folder readable (and the team's folder for a `custom`
+    script), never the rows, the data or the references; its own scratch."""
+    run = manifest.runs[job.run_index]
+    base = root / f"run-{job.run_index}"
+    job_dir = base / "job"
+    job_dir.mkdir(parents=True, exist_ok=True)
+    job_dir.chmod(0o755)
+    scratch = base / "work"
+    readable = {readable_folder(folder)}
+    if run.method == "custom":
+        readable.add(fetched.team.root)
+    data = {
+        **job_to_dict(job),
+        "model_dir": str(folder),
+        "work_dir": str(scratch),
+    }
+    request = Request(
+        [],
+        [*sorted(readable), job_dir],  # the job's folder last: the coordinator writes it
+        scratch,
+        settings.device,
+        job.threads,
+        settings.limits,
+        settings.timeout_s,
+    )
+    return Plan(run.label, run.method, bool(run.params.lossy), data, request, scratch)
 
 
 def reproduce(
@@ -266,33 +275,122 @@ def reproduce(
     progress: Progress,
     sandbox: Backend | None,
 ) -> VerificationRecord:
-    """Every selected run (all when `labels` is None), one after another; each inside
-    `sandbox` (from `runner.sandbox.registry.open_sandbox`), or unsandboxed in a spawned
-    process when it is None."""
+    """Every selected run (all when `labels` is None), each in a worker of its own inside
+    `sandbox` (from `runner.sandbox.registry.open_sandbox`; a plain child process when it
+    is None), measured by the coordinator; the original's worker stays up for them all."""
+    from runner.tasks import TASKS
+
     threads = settings.threads or default_threads()
+    backend: Backend = sandbox if sandbox is not None else Plain()
     indices = [i for i, run in enumerate(manifest.runs) if labels is None or run.label in labels]
-    records = []
+    original = next((i for i, r in enumerate(manifest.runs) if r.method == "original"), None)
+    records: dict[int, RunRecord] = {}
     with tempfile.TemporaryDirectory(prefix="mcv-") as scratch:
-        for index in indices:
-            label = manifest.runs[index].label
-            job = Job(
+        root = Path(scratch)
+        root.chmod(0o755)
+        wanted = sorted(set(indices) | ({original} if original is not None else set()))
+        jobs = {
+            i: Job(
                 manifest.model_dump_json(),
                 str(manifest_path.parent.resolve()),
-                index,
+                i,
                 settings.device,
                 threads,
-                str(Path(scratch, f"run-{index}", "work")),
+                str(root / f"run-{i}" / "work"),
                 settings.latency,
                 settings.max_samples,
                 allow_custom=settings.allow_custom,
             )
-            progress(label, "starting")
-            if sandbox is not None:
-                record = run_in_sandbox(job, label, settings, sandbox, progress)
-            else:
-                record = run_in_child(job, label, settings.timeout_s, progress)
-            progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
-            records.append(record)
+            for i in wanted
+        }
+        first = manifest.runs[indices[0]].label if indices else ""
+        progress(first, "fetching the model and data files (network allowed), parsing the rows")
+        try:
+            fetched = fetch_all(manifest, jobs, backend, settings, root)
+        except RunnerError as exc:
+            now = time.perf_counter()
+            failed_all = {i: failed(jobs[i], "failed", str(exc), now) for i in indices}
+            return _record(manifest_path, manifest_sha256, settings, threads, sandbox, failed_all)
+        some = next((f for f in fetched.folders.values() if isinstance(f, Path)), root)
+        task = TASKS[manifest.model.task](some, manifest.evaluation.columns)
+        coordinator = Coordinator(
+            backend,
+            task,
+            manifest.evaluation.metric,
+            settings.device,
+            threads,
+            settings.latency,
+            settings.timeout_s,
+            progress,
+        )
+        prepared: dict[Path, Prepared | RunnerError] = {}
+
+        def samples_for(index: int) -> Prepared:
+            folder = folder_of(fetched, index)
+            if folder not in prepared:
+                progress(manifest.runs[index].label, "preparing the evaluation samples")
+                try:
+                    prepared[folder] = prepare_samples(
+                        manifest.model.task,
+                        manifest.evaluation.columns,
+                        folder,
+                        fetched.rows_path,
+                        fetched.data_dir,
+                        samples_of(manifest, jobs[index]),
+                        backend,
+                        settings,
+                        root / f"prepare-{len(prepared)}",
+                    )
+                except RunnerError as exc:
+                    prepared[folder] = exc
+            found = prepared[folder]
+            if isinstance(found, RunnerError):
+                raise found
+            return found
+
+        plans: dict[int, Plan] = {}
+
+        def plan(index: int) -> Plan:
+            if index not in plans:
+                folder = folder_of(fetched, index)
+                plans[index] = plan_for(manifest, jobs[index], folder, fetched, settings, root)
+            return plans[index]
+
+        try:
+            if original is not None:
+                started = time.perf_counter()
+                try:
+                    coordinator.open_original(plan(original), samples_for(original))
+                except WorkerFailed as exc:
+                    records[original] = failed(jobs[original], exc.status, exc.message, started)
+                except RunnerError as exc:
+                    records[original] = failed(jobs[original], "failed", str(exc), started)
+            for index in indices:
+                label = manifest.runs[index].label
+                if index in records:
+                    record = records[index]
+                else:
+                    progress(label, "starting")
+                    try:
+                        record = coordinator.measure(plan(index), samples_for(index))
+                    except RunnerError as exc:
+                        record = failed(jobs[index], "failed", str(exc), time.perf_counter())
+                    records[index] = record
+                progress(label, f"{record.status}" + (f": {record.error}" if record.error else ""))
+        finally:
+            coordinator.close()
+    chosen = {i: records[i] for i in indices}
+    return _record(manifest_path, manifest_sha256, settings, threads, sandbox, chosen)
+
+
+def _record(
+    manifest_path: Path,
+    manifest_sha256: str,
+    settings: Settings,
+    threads: int,
+    sandbox: Backend | None,
+    records: dict[int, RunRecord],
+) -> VerificationRecord:
     return VerificationRecord(
         manifest_path=manifest_path.as_posix(),
         manifest_sha256=manifest_sha256,
@@ -308,6 +406,7 @@ def reproduce(
             "threads": threads,
             "max_samples": settings.max_samples or 0,
             "sandbox": sandbox.name if sandbox else "none",
+            "timing": "coordinator: interleaved rounds with the original",
         },
-        runs=records,
+        runs=[records[i] for i in sorted(records)],
     )

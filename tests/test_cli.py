@@ -171,3 +171,47 @@ def test_an_internal_error_exits_3_not_1(monkeypatch: pytest.MonkeyPatch, cli) -
     code, _, err = cli("schema")
     assert code == 3
     assert "internal error" in err
+
+
+def test_every_command_has_its_exit_codes_in_its_help() -> None:
+    from validator import exits
+    from validator.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    commands = sub.choices
+    assert isinstance(commands, dict)
+    assert set(commands) == set(exits.EXITS)
+    for name, parser in commands.items():
+        assert parser.epilog == exits.help_line(name)
+        assert "Exit " not in (parser.description or ""), f"{name}: exit codes typed by hand"
+    assert exits.help_line("check") == (
+        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error; "
+        "3: a bug in mcv (please report it)."
+    )
+
+
+def test_doctor_with_an_unknown_capability_is_a_usage_error(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("doctor", "--require", "warp-drive")
+    assert code == 2
+    assert "unknown capability warp-drive" in err
+
+
+def test_pre_commit_hook_names_the_check_entry_point() -> None:
+    import re
+    import tomllib
+
+    import yaml
+
+    from validator.cli import build_parser
+
+    (hook,) = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {"id", "name", "entry", "language"} <= set(hook)
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "scripts"
+    ]
+    program, command = hook["entry"].split()
+    assert program in scripts
+    build_parser().parse_args([command, "submissions/example_team/hw-2.yaml"])
+    assert hook["language"] == "python"
+    assert re.search(hook["files"], "submissions/example_team/hw-2.yaml")
+    assert not re.search(hook["files"], "submissions/example_team/notes.md")

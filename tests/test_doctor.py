@@ -62,3 +62,31 @@ def test_doctor_cgroup_line_names_the_place_or_the_fix(cli: Any) -> None:
     else:
         assert (code, line["ok"]) == (0, True)
         assert str(place.folders[0]) in line["detail"]
+
+
+def test_course_doctor_on_this_repository_is_clean(cli, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import REPO
+
+    code, out, _ = cli("doctor", "--course", "--root", str(REPO))
+    assert code == 0, out
+    assert "ok  .github/workflows/publish.yml" in out
+    assert "require the status check `mcv check`" in out
+    assert "Settings > Environments > `reproduce`: add the course staff" in out
+    assert "Require approval for all outside collaborators" in out
+
+
+def test_course_doctor_points_at_the_typo_and_what_is_missing(tmp_path, cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "mcv.toml").write_text(
+        "[tolerance]\nlatancy_rel = 0.2\n", encoding="utf-8"
+    )
+    (tmp_path / "README.md").write_text("# course\n", encoding="utf-8")
+    code, out, _ = cli("doctor", "--course", "--root", str(tmp_path))
+    assert code == 1
+    assert ".github/mcv.toml:2: unknown key `latancy_rel` in tolerance" in out
+    assert "did you mean `latency_rel`?" in out
+    assert "no  .github/workflows/validate.yml" in out
+    assert "no  README.md" in out
+    assert "<!-- leaderboard:start -->" in out
+    assert "An example .github/mcv.toml" in out
+    assert "latency_rel = 0.2" in out

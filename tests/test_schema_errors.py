@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tests.builders import check, manifest
 from tests.compare.planted import honest
-from validator.compare.config import CourseConfig, load_config
+from validator.config import CourseConfig, load_config
 from validator.errors import UserError
 from validator.github.event import read
 from validator.manifest.schema import Manifest

@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from validator import __version__
+from validator import __version__, exits
 from validator.commands import (
     check,
     comment,
@@ -17,6 +17,7 @@ from validator.commands import (
     grades,
     import_,
     merge,
+    new,
     publish,
     reproduce,
     schema,
@@ -26,8 +27,8 @@ from validator.commands import (
 from validator.errors import UserError
 from validator.escape import log_block
 
-EXIT_USAGE = 2
-EXIT_BUG = 3  # never 1: a crash must not pass for "findings" in a script or workflow
+EXIT_USAGE = exits.USAGE
+EXIT_BUG = exits.BUG
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"mcv {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in (
+        new,
         check,
         reproduce,
         shards,
@@ -54,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
         import_,
     ):
         command.add_parser(sub)
+    for name, command_parser in sub.choices.items():
+        command_parser.epilog = exits.help_line(name)  # the one table of exit codes
     return parser
 
 

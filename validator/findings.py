@@ -67,3 +67,32 @@ class Summary:
 
 def sort_key(finding: Finding) -> tuple[str, int, int, str]:
     return (finding.file or "", finding.line or 0, finding.col or 0, finding.code)
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    code: str  # "MCV401"
+    id: str  # "copied-from-baseline"
+    summary: str  # one line for the docs table
+    severity: Severity = Severity.ERROR
+
+    def finding(
+        self,
+        file: str | None,
+        loc: Loc,
+        message: str,
+        hint: str = "",
+        severity: Severity | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        return Finding(
+            self.code,
+            self.id,
+            severity or self.severity,
+            message,
+            hint,
+            file,
+            loc,
+            line,
+            1 if line is not None else None,
+        )

@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from validator.errors import UserError
 from validator.findings import Finding, sort_key
-from validator.manifest.load import load
+from validator.manifest.load import Loaded, load
 from validator.manifest.teams import TeamsFile
 from validator.manifest.validate import validate
 from validator.manifest.yaml_loader import Document, read_yaml
@@ -67,9 +67,19 @@ def read_teams(path: Path) -> tuple[TeamsFile | None, list[Finding]]:
 
 def check_manifest(path: Path, pr: PullRequest) -> tuple[ManifestContext, list[Finding]]:
     display = display_path(path)
-    loaded = load(path, display)
-    doc, manifest, findings = loaded.document, loaded.manifest, list(loaded.findings)
-    ctx = ManifestContext(display, path.parent.name, path.name, doc, manifest, pr, path)
+    return check_loaded(load(path, display), PurePosixPath(path.as_posix()), pr, path)
+
+
+def check_loaded(
+    loaded: Loaded, where: PurePosixPath, pr: PullRequest, on_disk: Path | None = None
+) -> tuple[ManifestContext, list[Finding]]:
+    """Every manifest rule on a manifest already read; `where` is its repository path."""
+    doc = loaded.document
+    display = doc.path if doc is not None else str(where)
+    ctx = ManifestContext(
+        display, where.parent.name, where.name, doc, loaded.manifest, pr, on_disk, loaded.parts
+    )
+    findings = list(loaded.findings)
     for rule in MANIFEST_RULES:
         findings += locate(rule.check(ctx), doc)
     return ctx, findings
@@ -88,10 +98,22 @@ def locate(findings: Iterable[Finding], doc: Document | None) -> list[Finding]:
 
 def run_check(paths: Sequence[Path], pr: PullRequest) -> list[Finding]:
     """Every finding for these manifests under this pull request, sorted by place."""
+    return _with_submission_rules([check_manifest(path, pr) for path in paths], pr)
+
+
+def check_one(
+    loaded: Loaded, where: PurePosixPath, pr: PullRequest, on_disk: Path | None = None
+) -> list[Finding]:
+    """`run_check` for one manifest a command has already loaded: nothing is read twice."""
+    return _with_submission_rules([check_loaded(loaded, where, pr, on_disk)], pr)
+
+
+def _with_submission_rules(
+    checked: list[tuple[ManifestContext, list[Finding]]], pr: PullRequest
+) -> list[Finding]:
     ctx = SubmissionContext(pr=pr)
     findings: list[Finding] = []
-    for path in paths:
-        manifest_ctx, manifest_findings = check_manifest(path, pr)
+    for manifest_ctx, manifest_findings in checked:
         ctx.manifests.append(manifest_ctx)
         findings += manifest_findings
     for rule in SUBMISSION_RULES:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 _STRICT = re.compile(r"^(?P<team>[a-z0-9](?:[a-z0-9_-]*[a-z0-9])?) HW-(?P<n>[1-7])$")
 _LOOSE = re.compile(
-    r"^\s*(?P<team>[\w-]+?)[\s_:-]*(?:hw|дз|homework)[\s_#.:-]*(?P<n>\d{1,2})\s*$", re.IGNORECASE
+    r"^\s*(?P<team>\w[\w -]*?)[\s_:-]*(?:hw|дз|homework)[\s_#.:-]*(?P<n>\d{1,2})\s*$", re.IGNORECASE
 )
 
 
@@ -31,4 +31,5 @@ def guess_title(text: str) -> Title | None:
     match = _LOOSE.match(text)
     if not match:
         return None
-    return Title(match["team"].lower().strip("_-"), int(match["n"]))
+    team = re.sub(r"\s+", "_", match["team"].strip()).lower().strip("_-")
+    return Title(team, int(match["n"]))

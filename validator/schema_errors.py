@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from validator.findings import Finding, Loc, Severity, format_loc
+from validator.manifest.loading import SCHEMA
 
-SCHEMA_CODE = "MCV101"
+SCHEMA_CODE = SCHEMA.code
 _UNITS = "write a plain number without units (sizes in MB, times in ms)"
 _BOOL = "write `true` or `false`"
 _DATE = "e.g. 2026-10-15T23:59:00+03:00"

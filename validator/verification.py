@@ -42,7 +42,38 @@ class Latency(StrictModel):
     cold_ms: float = Field(description="The first call, timed apart from the rest.")
     warmup: int
     threads: int | None = None
-    clock: Literal["perf_counter", "cuda_events"]
+    clock: Literal["perf_counter", "cuda_events", "coordinator"] = Field(
+        description="coordinator: the trusted side's perf_counter around each query, the "
+        "channel's own round trip (`pipe_ms`, an echo) taken off."
+    )
+    ci_low: float | None = Field(None, description="95% bootstrap interval of the median, ms.")
+    ci_high: float | None = None
+    rounds: int | None = Field(None, description="Timing rounds (runner/timing.py).")
+    drift: float | None = Field(
+        None, description="Relative change of this model's speed over its rounds."
+    )
+    pipe_ms: float | None = Field(None, description="The channel's round trip, taken off.")
+    timing: Literal["interleaved", "alone", "blocks"] | None = Field(
+        None, description="Timed in rounds with the original, alone, or in blocks."
+    )
+
+    def interval_rel(self) -> float | None:
+        """Half the interval of the median, relative to it; None for an older record."""
+        if self.ci_low is None or self.ci_high is None or self.ms.median <= 0:
+            return None
+        return (self.ci_high - self.ci_low) / 2 / self.ms.median
+
+
+class Speedup(StrictModel):
+    """The original's latency over the run's, measured round by round with both resident."""
+
+    value: float
+    ci_low: float
+    ci_high: float
+    rounds: int
+    paired_with: str = Field(description="The original run's label.")
+    original_drift: float = Field(description="The original's drift over these rounds.")
+    timing: Literal["interleaved", "blocks"]
 
 
 class Size(StrictModel):
@@ -127,6 +158,10 @@ class RunRecord(StrictModel):
     quality: Quality | None = None
     agreement: Agreement | None = None
     decoding: Decoding | None = None
+    speedup: Speedup | None = Field(None, description="vs the original, on this runner.")
+    audits: list[str] = Field(
+        default_factory=list, description="The audits the run passed (timing vs scoring...)."
+    )
 
 
 class Fingerprint(StrictModel):

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from contextlib import suppress
 from pathlib import Path
 
@@ -55,6 +56,24 @@ def run_script(script: Path, model_dir: Path, out: Path, log: Path) -> tuple[int
     return code, (lines[-1] if lines else f"exit {code}")
 
 
+def reap() -> None:
+    """Kill whatever the script left in the sandbox (a daemon in a session of its own
+    escapes the process group): every process of the sandbox's PID namespace but its init
+    and this one. Only in the sandbox, as its init's child (bubblewrap's and docker's
+    init are pid 1 of the run's own namespace); never unsandboxed, where custom recipes
+    are refused anyway."""
+    if os.environ.get("MCV_SANDBOX") != "1" or os.getppid() != 1:
+        return
+    for _ in range(50):  # a fork loop may race one kill: until only init and this are left
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(-1, signal.SIGKILL)
+        others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) != 1]
+        if not [p for p in others if int(p) != os.getpid()]:
+            return
+        time.sleep(0.02)
+    raise RunnerError("the custom script left processes that could not be stopped")
+
+
 class Custom(Recipe):
     method = "custom"
 
@@ -81,6 +100,7 @@ class Custom(Recipe):
         out = ctx.work_dir / "custom-model"
         out.mkdir(parents=True, exist_ok=True)
         code, tail = run_script(script, ctx.task.folder, out, ctx.work_dir / "custom-script.log")
+        reap()
         if code is None:
             raise RunnerError(f"custom recipe script ran past {SCRIPT_TIMEOUT_S} s")
         if code is not None and code < 0:

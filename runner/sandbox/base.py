@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -147,6 +148,10 @@ class Backend(Protocol):
     def python(self) -> str: ...
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome: ...
+
+    def start(self, request: Request) -> Session:
+        """Start the request and talk to it: a worker (runner/worker.py)."""
+        ...
 
 
 def project_packages() -> list[Path]:
@@ -351,3 +356,109 @@ class ScratchWatch:
             f"scratch full: the run wrote its {self.cap / GIB:g} GiB scratch cap "
             "(mcv reproduce --scratch-limit)"
         )
+
+
+def tree_pids(root: int) -> list[int]:
+    """`root` and its descendants, from /proc's children lists (Linux)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            try:
+                todo.extend(int(c) for c in task.read_text().split())
+            except (OSError, ValueError):
+                continue
+    return found
+
+
+class Session:
+    """A sandboxed process the coordinator talks to over its stdin and stdout (binary
+    streams), the host pids of its processes, and how it ends: `finish` closes its stdin,
+    waits up to `wait_s`, kills what is left and says how the run went."""
+
+    def __init__(
+        self,
+        process: Any,
+        pids: Callable[[], list[int]],
+        end: Callable[[int | None], Outcome],
+        kill: Callable[[], None],
+    ) -> None:
+        self.process = process
+        self.stdin, self.stdout = process.stdin, process.stdout
+        self.pids, self._end, self.kill = pids, end, kill
+        self._outcome: Outcome | None = None
+
+    def finish(self, wait_s: float = 10.0) -> Outcome:
+        if self._outcome is not None:
+            return self._outcome
+        with suppress(OSError, ValueError):
+            self.stdin.close()
+        code: int | None
+        try:
+            code = self.process.wait(timeout=wait_s)
+        except Exception:
+            code = None
+        self._outcome = self._end(code)
+        return self._outcome
+
+
+class Plain:
+    """No sandbox (`--sandbox none`): the same session over a plain child process, for a
+    trusted machine; custom recipes refuse to run in it."""
+
+    name = "none"
+
+    def python(self) -> str:
+        return sys.executable
+
+    def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
+        """Run to the end (a trusted step: parsing, preparing), lines to `on_line`."""
+        session = self.start(request)
+        output = Output(on_line, 1 << 62, lambda: None)
+        reader = threading.Thread(target=output.read_stdout, args=(session.stdout,))
+        reader.start()
+        session.stdin.close()
+        code: int | None
+        try:
+            code = session.process.wait(timeout=request.timeout_s)
+        except Exception:
+            code = None
+        outcome = session.finish(wait_s=1)
+        reader.join(timeout=10)
+        return Outcome(code, output.lines, outcome.stderr)
+
+    def start(self, request: Request) -> Session:
+        import signal
+        import subprocess
+
+        env = {**os.environ, "OMP_NUM_THREADS": str(request.threads)}
+        env.pop("MCV_SANDBOX", None)
+        request.scratch.mkdir(parents=True, exist_ok=True)
+        try:
+            process = subprocess.Popen(  # noqa: S603 - our interpreter and module
+                request.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=request.scratch,
+                env=env,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise RunnerError(f"the worker did not start: {exc}") from None
+        tail = Output(lambda line: None, 1 << 62, lambda: None)
+        drain = threading.Thread(target=tail.read_stderr, args=(process.stderr,), daemon=True)
+        drain.start()
+
+        def kill() -> None:
+            with suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+
+        def end(code: int | None) -> Outcome:
+            kill()
+            process.wait()
+            drain.join(timeout=5)
+            return Outcome(code, [], tail.stderr)
+
+        return Session(process, lambda: tree_pids(process.pid), end, kill)

@@ -23,6 +23,7 @@ from runner.sandbox.base import (
     Output,
     Request,
     ScratchWatch,
+    Session,
     check_binds,
     environment,
     etc_files,
@@ -161,6 +162,44 @@ class Bwrap:
     def python(self) -> str:
         return sys.executable
 
+    def start(self, request: Request) -> Session:
+        """Start the request inside the sandbox, its stdin and stdout the channel."""
+        check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
+        scratch = request.scratch
+        env = environment(scratch, scratch, request.threads)
+        etc = tempfile.mkdtemp(prefix="mcv-etc-")
+        try:
+            files = synthetic_etc(Path(etc), scratch)
+            cmd = [
+                *command(request.read_only, scratch, request.device, request.limits, files),
+                *request.argv,
+            ]
+            try:
+                cgroup = RunCgroup(self.place, request.limits)
+            except OSError as exc:
+                raise RunnerError(
+                    f"--sandbox bwrap: cannot create the run's cgroup in "
+                    f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
+                ) from None
+            try:
+                session = _session(cmd, env, cgroup, request)
+            except BaseException:
+                cgroup.remove()
+                raise
+        except BaseException:
+            shutil.rmtree(etc, ignore_errors=True)
+            raise
+        end = session._end
+
+        def end_and_clean(code: int | None) -> Outcome:
+            try:
+                return end(code)
+            finally:
+                shutil.rmtree(etc, ignore_errors=True)
+
+        session._end = end_and_clean
+        return session
+
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
         check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
@@ -185,6 +224,49 @@ class Bwrap:
                 return _watched(cmd, env, cgroup, request, on_line)
             finally:
                 cgroup.remove()
+
+
+def _session(cmd: list[str], env: dict[str, str], cgroup: RunCgroup, request: Request) -> Session:
+    """The request started with its stdin and stdout as the coordinator's channel."""
+    limits = request.limits
+
+    def prepare() -> None:  # in the child, before exec
+        cgroup.join()
+        apply_rlimits(limits)
+
+    try:
+        process = subprocess.Popen(  # noqa: S603 - bwrap and our own module, list arguments
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+            preexec_fn=prepare,
+            start_new_session=True,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RunnerError(f"--sandbox bwrap: the run did not start: {exc}") from None
+    watch = ScratchWatch(request.scratch, limits.scratch_bytes, cgroup.pids)
+    output = Output(lambda line: None, limits.output_bytes, cgroup.kill)
+    drain = threading.Thread(target=output.read_stderr, args=(process.stderr,), daemon=True)
+    drain.start()
+
+    def end(code: int | None) -> Outcome:
+        cgroup.kill()  # what the run left behind, and the run itself past its wait
+        process.wait()
+        drain.join(timeout=10)
+        reason = None
+        if cgroup.oom_kills():
+            reason = (
+                f"out of memory: the run's processes together reached its "
+                f"{limits.memory_bytes / GIB:g} GiB memory cap (mcv reproduce --memory-limit)"
+            )
+        if watch.full():
+            reason = watch.reason()
+        cgroup.remove()
+        return Outcome(code, [], output.stderr, reason)
+
+    return Session(process, cgroup.pids, end, cgroup.kill)
 
 
 def _watched(

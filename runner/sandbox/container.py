@@ -14,6 +14,7 @@ refuses.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import sys
 import tempfile
@@ -33,12 +34,14 @@ from runner.sandbox.base import (
     Output,
     Request,
     ScratchWatch,
+    Session,
     check_binds,
     environment,
     etc_files,
     interpreter_paths,
     project_packages,
     synthetic_etc,
+    tree_pids,
 )
 from runner.sandbox.limits import GIB
 from runner.sandbox.registry import DEFAULT_IMAGE
@@ -206,6 +209,63 @@ class Docker:
             ),
         }
 
+    def start(self, request: Request) -> Session:
+        """Start the request in a fresh container, its attached stdin and stdout the
+        channel (the engine's stream, demultiplexed: stderr frames are kept apart)."""
+        etc = tempfile.mkdtemp(prefix="mcv-etc-")
+        errors = self.errors
+        try:
+            options = self.options(request, Path(etc))
+            options["stdin_open"] = True
+            container = self.control.containers.create(self.image, **options)
+        except self.errors as exc:
+            shutil.rmtree(etc, ignore_errors=True)
+            raise RunnerError(
+                f"--sandbox docker: the container was not created: {_first_line(exc)}"
+            ) from None
+        try:
+            socket = self.stream.containers.get(container.id).attach_socket(
+                params={"stdin": 1, "stdout": 1, "stderr": 1, "stream": 1}
+            )
+            container.start()
+            container.reload()
+        except errors as exc:
+            with suppress(*errors):
+                container.remove(force=True)
+            shutil.rmtree(etc, ignore_errors=True)
+            raise RunnerError(
+                f"--sandbox docker: the run did not start: {_first_line(exc)}"
+            ) from None
+        raw = getattr(socket, "_sock", socket)
+        pid = int((container.attrs.get("State") or {}).get("Pid") or 0)
+        stream = Demux(raw)
+        process = _Attached(raw, stream, container, errors)
+
+        def kill() -> None:
+            with suppress(*errors):
+                container.kill()
+
+        def end(code: int | None) -> Outcome:
+            state: dict[str, Any] = {}
+            with suppress(*errors):
+                container.reload()
+                state = container.attrs.get("State") or {}
+            reason = None
+            if state.get("OOMKilled"):
+                reason = (
+                    "out of memory: the run's processes together reached its "
+                    f"{request.limits.memory_bytes / GIB:g} GiB memory cap "
+                    "(mcv reproduce --memory-limit)"
+                )
+            with suppress(*errors):
+                container.remove(force=True)
+            with suppress(OSError):
+                raw.close()
+            shutil.rmtree(etc, ignore_errors=True)
+            return Outcome(code, [], stream.stderr[-STDERR_TAIL:], reason)
+
+        return Session(process, lambda: tree_pids(pid) if pid else [], end, kill)
+
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request in a fresh container; stdout lines go to `on_line` as they come."""
         with tempfile.TemporaryDirectory(prefix="mcv-etc-") as etc:
@@ -272,3 +332,79 @@ class Docker:
         finally:
             with suppress(*errors):
                 container.remove(force=True)
+
+
+class Demux:
+    """The engine's attach stream as a readable binary stream of the run's stdout: each
+    frame is an 8-byte header (stream 1 stdout, 2 stderr; big-endian length) and data."""
+
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+        self.buffer = bytearray()
+        self.stderr = ""
+
+    def _fill(self) -> bool:
+        header = self._exactly(8)
+        if header is None:
+            return False
+        size = int.from_bytes(header[4:8], "big")
+        data = self._exactly(size) or b""
+        if header[0] == 2:
+            self.stderr = (self.stderr + data.decode("utf-8", "replace"))[-STDERR_TAIL:]
+        else:
+            self.buffer += data
+        return True
+
+    def _exactly(self, count: int) -> bytes | None:
+        chunks, left = [], count
+        while left:
+            try:
+                chunk = self.sock.recv(min(left, 1 << 20))
+            except OSError:
+                return None
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def read(self, count: int) -> bytes:
+        while not self.buffer:
+            if not self._fill():
+                return b""
+        out = bytes(self.buffer[:count])
+        del self.buffer[:count]
+        return out
+
+
+class _Writer:
+    def __init__(self, sock: Any) -> None:
+        self.sock = sock
+
+    def write(self, data: bytes) -> int:
+        self.sock.sendall(data)
+        return len(data)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        with suppress(OSError):
+            import socket
+
+            self.sock.shutdown(socket.SHUT_WR)
+
+
+class _Attached:
+    """What `Session` needs of a process: the channel's ends and a wait."""
+
+    def __init__(self, sock: Any, stream: Demux, container: Any, errors: Any) -> None:
+        self.stdin, self.stdout = _Writer(sock), stream
+        self.container, self.errors = container, errors
+
+    def wait(self, timeout: float | None = None) -> int:
+        try:
+            code = int(self.container.wait(timeout=timeout)["StatusCode"])
+        except self.errors:
+            raise TimeoutError from None
+        return 128 - code if code > 128 else code

@@ -74,6 +74,24 @@ class Task(ABC):
     @abstractmethod
     def score(self, predictions: list[Any], samples: list[Sample], metric: str) -> Score: ...
 
+    def serving_state(self) -> dict[str, Any]:
+        """What a worker needs besides the samples' inputs to predict as `prepare` left this
+        adapter: the decoding budget a generating task derived from the references."""
+        if self.decoding is None:
+            return {}
+        return {"budget": [self.decoding.max_new_tokens, self.decoding.derived_from]}
+
+    def restore(self, state: dict[str, Any]) -> None:  # noqa: B027 - most need nothing
+        """In a worker, which never runs `prepare` (it never sees references): load what
+        `predict` needs, from the model folder and `serving_state()`."""
+
+    def from_output(self, output: Any, sample: Sample) -> Any:
+        """The prediction from the model's raw output, where the coordinator derives it
+        itself (`scores_outputs`): a perplexity is never the worker's word."""
+        raise NotImplementedError
+
+    scores_outputs: ClassVar[bool] = False
+
     def timed_call(self, backend: Backend, sample: Sample) -> Any:
         """What one latency measurement times: the whole prediction of one sample."""
         return self.predict(backend, sample)

@@ -45,8 +45,13 @@ class CausalLm(Task):
             out.append(Sample(inputs, None))
         return out
 
+    scores_outputs = True
+
     def predict(self, backend: Backend, sample: Sample) -> Any:
-        logits = backend.forward(sample.inputs)[0]
+        return self.from_output(backend.forward(sample.inputs), sample)
+
+    def from_output(self, output: Any, sample: Sample) -> Any:
+        logits = np.asarray(output)[0]
         ids = sample.inputs["input_ids"][0]
         logp = log_softmax(logits[:-1].astype(np.float64))
         nll = -logp[np.arange(len(ids) - 1), ids[1:]].sum()

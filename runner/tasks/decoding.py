@@ -97,16 +97,20 @@ def setup(
     limit: int | None = None,
     suppress: list[int] | None = None,
     extra: dict[str, Any] | None = None,
+    budget: tuple[int, str] | None = None,
 ) -> Decoding:
-    """The run's decoding: budget from the references tokenized by the model's tokenizer."""
+    """The run's decoding: budget from the references tokenized by the model's tokenizer,
+    or `budget` as the preparing step derived it (a worker never sees the references)."""
     from transformers import GenerationConfig
 
     try:
         base = GenerationConfig.from_pretrained(folder)
     except OSError:  # no generation_config.json: the model config's own values
         base = GenerationConfig.from_model_config(model_config)
-    lengths = [len(tokenizer(text, add_special_tokens=False)["input_ids"]) for text in references]
-    budget, derived = token_budget(lengths, limit)
+    if budget is None:
+        lengths = [len(tokenizer(t, add_special_tokens=False)["input_ids"]) for t in references]
+        budget = token_budget(lengths, limit)
+    max_new_tokens, derived = budget
     eos = eos_ids(base, model_config, tokenizer)
-    config, overridden = greedy(base, budget, eos, suppress or [], extra or {})
-    return Decoding(budget, derived, eos, overridden, config)
+    config, overridden = greedy(base, max_new_tokens, eos, suppress or [], extra or {})
+    return Decoding(max_new_tokens, derived, eos, overridden, config)

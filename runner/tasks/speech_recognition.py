@@ -85,7 +85,19 @@ class SpeechRecognition(Task):
             self.decoding = self.decoding_for([s.reference for s in out])
         return out
 
-    def decoding_for(self, references: list[str]) -> decoding.Decoding:
+    def restore(self, state: dict[str, Any]) -> None:
+        from transformers import AutoConfig, AutoTokenizer
+
+        self.config = self.config or AutoConfig.from_pretrained(self.folder)
+        self.auto_class_for(self.config)
+        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        if self.generates:
+            budget = state["budget"]
+            self.decoding = self.decoding_for([], (int(budget[0]), str(budget[1])))
+
+    def decoding_for(
+        self, references: list[str], budget: tuple[int, str] | None = None
+    ) -> decoding.Decoding:
         """Whisper decodes one 30 s window without timestamps: tokens from
         `no_timestamps_token_id + 1` on are timestamps and are suppressed, so a segment never
         ends early and generate() never loops over the window again (each pass with a
@@ -108,6 +120,7 @@ class SpeechRecognition(Task):
             limit - PROMPT_TOKENS if limit else None,
             suppress=timestamps,
             extra={"return_timestamps": False},
+            budget=budget,
         )
 
     def predict(self, backend: Backend, sample: Sample) -> Any:

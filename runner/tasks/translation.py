@@ -40,6 +40,16 @@ class Translation(Task):
         )
         return out
 
+    def restore(self, state: dict[str, Any]) -> None:
+        from transformers import AutoConfig, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.config = self.config or AutoConfig.from_pretrained(self.folder)
+        budget = state["budget"]
+        self.decoding = decoding.setup(
+            self.folder, self.config, self.tokenizer, [], budget=(int(budget[0]), str(budget[1]))
+        )
+
     def predict(self, backend: Backend, sample: Sample) -> Any:
         ids = backend.generate(sample.inputs, self.decoding.config).ids
         return str(self.tokenizer.decode(ids[0], skip_special_tokens=True)).strip()

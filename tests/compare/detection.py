@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 
 from tests.compare.planted import SHA, scenarios
-from validator.compare.config import CourseConfig
 from validator.compare.report import Report, build
+from validator.config import CourseConfig
 from validator.manifest.schema import Manifest
 from validator.pipeline import run_check
 from validator.rules.base import PullRequest

@@ -14,9 +14,9 @@ from tests.compare.detection import judge
 from tests.compare.planted import honest
 from tests.conftest import REPO
 from validator.compare import render
-from validator.compare.config import CourseConfig, load_config
 from validator.compare.hardware import normalise, same
 from validator.compare.strings import STRINGS
+from validator.config import CourseConfig, load_config
 from validator.errors import UserError
 from validator.verification import RunRecord, VerificationRecord
 
@@ -121,6 +121,11 @@ def test_annotations_point_at_the_manifest_line(
     )
     summary = tmp_path / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    from validator.manifest import load as load_module
+
+    reads: list[object] = []
+    read_yaml = load_module.read_yaml
+    monkeypatch.setattr(load_module, "read_yaml", lambda *a: reads.append(a) or read_yaml(*a))
     code, out, _ = cli(
         "compare",
         "submissions/ml_masters/hw-2.yaml",
@@ -138,6 +143,7 @@ def test_annotations_point_at_the_manifest_line(
     line_no = int(copied.split("line=")[1].split(",")[0])
     assert lines[line_no - 1].strip().startswith("cpu_ms:")
     assert "<!-- mcv:report team=ml_masters hw=2 -->" in summary.read_text()
+    assert len(reads) == 1, "the static checks re-read the manifest compare had loaded"
 
 
 def test_out_writes_markdown_json_and_plot(tmp_path: Path, cli: Any) -> None:

@@ -157,3 +157,34 @@ def test_custom_script_may_not_leave_the_team_folder(tmp_path: Path) -> None:
 
 def test_schema_is_json() -> None:
     assert json.loads(json_schema_text())["$id"].endswith("manifest.v1.json")
+
+
+def _editor_errors(data: dict[str, object]) -> list[jsonschema.ValidationError]:
+    """What an editor's JSON Schema validator lists for a document: every leaf error."""
+    validator = jsonschema.Draft202012Validator(json_schema())
+    leaves: list[jsonschema.ValidationError] = []
+    stack = list(validator.iter_errors(data))
+    while stack:
+        error = stack.pop()
+        if error.context:
+            stack += error.context
+        else:
+            leaves.append(error)
+    return leaves
+
+
+def test_json_schema_picks_a_runs_schema_by_its_method() -> None:
+    items = json_schema()["properties"]["runs"]["items"]
+    assert "oneOf" not in json.dumps(items)
+    assert {b["if"]["properties"]["method"]["const"] for b in items["allOf"]} == set(
+        RUN_TYPE_BY_METHOD
+    )
+
+
+def test_a_draft_with_one_wrong_field_gets_a_few_editor_errors() -> None:
+    data = manifest()
+    data["runs"][1]["params"] = {"layerz": ["Linear"]}
+    errors = _editor_errors(data)
+    assert 1 <= len(errors) <= 3, [e.message for e in errors]
+    assert any("layerz" in e.message for e in errors)
+    assert _editor_errors(manifest()) == []

@@ -129,3 +129,26 @@ def test_bom_is_accepted() -> None:
 
 def test_complex_key_is_a_syntax_finding() -> None:
     assert [c for c, _, _ in problems("? [a, b]\n: 1\n")] == ["MCV004"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"a: &x 1\nb: *x\n",
+        b"\xff\xfe",
+        b"a: 1\na: 2\n",
+        b"a: !!str 1\n",
+        b"",
+        b"a: 1\n---\nb: 2\n",
+        b"a: [\n",
+        b"a: 1\x00\n",
+    ],
+)
+def test_loading_findings_carry_their_registered_code_and_slug(raw: bytes) -> None:
+    from validator.manifest.loading import LOADING
+
+    registered = {info.code: info.id for info in LOADING}
+    _, findings = parse_yaml(raw, "m.yaml")
+    assert findings
+    for finding in findings:
+        assert registered[finding.code] == finding.rule

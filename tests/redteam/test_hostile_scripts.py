@@ -1,10 +1,11 @@
-"""Red team: a hostile `custom` recipe script under `--sandbox bwrap`, after issue 12 landed.
+"""Red team: a hostile `custom` recipe script under `--sandbox bwrap`.
 
 Each script does one thing a hostile team would try, from inside a real sandboxed run of
 `mcv reproduce`. The forged result, the flood, the stdin and the malformed result broke
-the first version of the sandbox layer (runner/execute.py `_taken`, runner/sandbox/base.py
-`Output`, stdin from /dev/null); the daemon and the crafted exception held, and add
-coverage tests/sandbox/ lacks.
+the first version of the sandbox layer; since issue 13 the script runs beside a worker
+that is undumpable (no /proc/<worker>/fd, no /proc/<worker>/mem, no ptrace), its channel
+private, and the coordinator outside keeps the clock, the references, size and memory:
+the scripts below try each of those, and none changes a number in the record.
 """
 
 from __future__ import annotations
@@ -40,11 +41,51 @@ SCRIPTS = {
     # the harness's child, same uid, so /proc/<ppid>/fd/1 opens that pipe. Killing the
     # harness afterwards leaves the forged line as the last result the parent saw.
     "forge": f"""
-import json, os, signal
+import json, os, shutil
 def build(model_dir, out_dir):
-    with open(f"/proc/{{os.getppid()}}/fd/1", "w") as out:
-        out.write("result\\t" + json.dumps({FORGED!r}) + "\\n")
-    os.kill(os.getppid(), signal.SIGKILL)
+    line = ("result\\t" + json.dumps({FORGED!r}) + "\\n").encode()
+    frame = b"MCV1" + len(b"{{}}").to_bytes(4, "little") + (0).to_bytes(8, "little") + b"{{}}"
+    for pid in (os.getppid(), os.getpid(), 1):
+        for fd in range(64):
+            try:
+                with open(f"/proc/{{pid}}/fd/{{fd}}", "wb") as out:
+                    out.write(line + frame)
+            except OSError:
+                pass
+    shutil.copytree(model_dir, out_dir, dirs_exist_ok=True)  # then an honest model
+""",
+    # Where are the references? The rows, the prepared samples, the coordinator's files.
+    "refs": """
+import os
+def build(model_dir, out_dir):
+    found = []
+    for top, dirs, files in os.walk("/", onerror=lambda e: None):
+        dirs[:] = [d for d in dirs if not (top == "/" and d in ("proc", "sys", "dev", "usr"))]
+        found += [os.path.join(top, f) for f in files
+                  if f in ("rows.jsonl", "spec.json", "source.json", "sentiment.jsonl")]
+    for pid in os.listdir("/proc"):
+        try:
+            found += [pid] if b"rows.jsonl" in open(f"/proc/{pid}/cmdline", "rb").read() else []
+        except OSError:
+            pass
+    raise SystemExit(f"found={sorted(found)}")
+""",
+    # The worker's memory (its clock, its answers) from the script: /proc/<ppid>/mem.
+    "clock": """
+import os
+def build(model_dir, out_dir):
+    try:
+        open(f"/proc/{os.getppid()}/mem", "r+b").close()
+        result = "open"
+    except OSError as exc:
+        result = f"denied ({type(exc).__name__})"
+    raise SystemExit(f"mem={result}")
+""",
+    # Gone before leaving a model: nothing may be measured.
+    "exit-early": """
+import os
+def build(model_dir, out_dir):
+    os._exit(0)
 """,
     # The parent keeps every stdout line and all of stderr in its own memory, outside
     # the run's cgroup: whatever the run writes there is the runner's memory, not the run's.
@@ -104,7 +145,7 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
     root = tmp_path_factory.mktemp("redteam")
     team = root / "submissions" / "t"
     team.mkdir(parents=True)
-    runs = []
+    runs = [{"label": "Оригинал", "method": "original"}]
     for name, body in SCRIPTS.items():
         (team / f"{name}.py").write_text(body)
         runs.append(
@@ -118,17 +159,22 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
     config = root / "mcv.toml"
     config.write_text("[course]\ncustom_recipes = true\n")
     retained: dict[str, int] = {}
-    real_run = bwrap.Bwrap.run
+    real_start = bwrap.Bwrap.start
 
-    def measured(self: Any, request: Any, on_line: Any) -> Any:
-        outcome = real_run(self, request, on_line)
-        if request.argv[-2] == "runner.sandbox.entry":  # the execute phase, not the parse
-            index = json.loads(Path(request.argv[-1]).read_text())["run_index"]
-            size = len(outcome.stderr) + sum(len(line) + 1 for line in outcome.lines)
-            retained[runs[index]["label"]] = size
-        return outcome
+    def measured(self: Any, request: Any) -> Any:
+        session = real_start(self, request)
+        index = json.loads(Path(request.argv[-1]).read_text())["run_index"]
+        end = session._end
 
-    monkeypatch.setattr(bwrap.Bwrap, "run", measured)
+        def counted(code: Any) -> Any:
+            outcome = end(code)
+            retained[runs[index]["label"]] = len(outcome.stderr)
+            return outcome
+
+        session._end = counted
+        return session
+
+    monkeypatch.setattr(bwrap.Bwrap, "start", measured)
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
     read_end, write_end = os.pipe()
@@ -191,16 +237,40 @@ def hostile_job(tiny_models: dict[str, Path], tmp_path_factory: pytest.TempPathF
     }
 
 
-def test_a_forged_result_line_is_not_taken(hostile_job: dict[str, Any]) -> None:
-    run = hostile_job["runs"]["forge"]
-    assert run.status == "failed", run
-    assert run.quality is None or run.quality.value != 0.999
+def test_a_forged_result_on_any_fd_changes_no_number(hostile_job: dict[str, Any]) -> None:
+    run, original = hostile_job["runs"]["forge"], hostile_job["runs"]["Оригинал"]
+    assert run.status == "ok", run.error  # the forgery went nowhere; the model is honest
+    assert run.quality is not None
+    assert original.quality is not None
+    assert run.quality.value == original.quality.value != 0.999
+    assert run.size is not None
+    assert original.size is not None
+    assert run.size.bytes == original.size.bytes  # read from disk by the coordinator
+    assert run.cpu is not None
+    assert run.cpu.clock == "coordinator"
 
 
-def test_what_a_run_prints_is_capped_in_the_runner(hostile_job: dict[str, Any]) -> None:
-    assert "flooded" in (hostile_job["runs"]["flood"].error or "")
+def test_the_script_cannot_write_into_the_workers_output(hostile_job: dict[str, Any]) -> None:
+    error = hostile_job["runs"]["flood"].error or ""
+    assert "PermissionError" in error or "flooded" in error, error
     retained = hostile_job["retained"]["flood"]
     assert retained < 8 * 2**20, f"the runner held {retained >> 20} MiB of the run's output"
+
+
+def test_the_references_are_nowhere_in_the_workers_sandbox(hostile_job: dict[str, Any]) -> None:
+    assert "found=[]" in (hostile_job["runs"]["refs"].error or ""), hostile_job["runs"]["refs"]
+
+
+def test_the_workers_memory_is_closed_to_the_script(hostile_job: dict[str, Any]) -> None:
+    assert "mem=denied" in (hostile_job["runs"]["clock"].error or "")
+
+
+def test_a_script_that_exits_early_gets_nothing_measured(hostile_job: dict[str, Any]) -> None:
+    run = hostile_job["runs"]["exit-early"]
+    assert run.status == "failed"
+    assert run.cpu is None
+    assert run.size is None
+    assert run.quality is None
 
 
 def test_the_runners_stdin_does_not_reach_the_run(hostile_job: dict[str, Any]) -> None:

@@ -100,6 +100,12 @@ CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
     ("MCV407", Severity.ERROR, reported(1, quality=90.31), reported(1, quality=0.99)),
     ("MCV409", Severity.WARNING, reported(1, ram_mb=150.0), reported(1, ram_mb=175.0)),
     (
+        "MCV411",
+        Severity.ERROR,
+        run(label="bnb", method="bnb-int8", reported={"cpu_ms": 50.0}),
+        run(label="bnb", method="bnb-int8", reported={"gpu_ms": 9.0}, hardware={"gpu": "T4"}),
+    ),
+    (
         "MCV410",
         Severity.WARNING,
         drop_hardware,

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from runner.errors import RunnerError
-from runner.execute import Settings, fetch
+from runner.execute import Settings, fetch_all, plan_for
 from runner.harness import Job
 from runner.sandbox.base import Outcome, Request
 from runner.trackers.latency import LatencySettings
@@ -79,17 +79,24 @@ def test_rows_that_name_host_folders_add_no_bind(
     )  # fmt: skip
     hostile_rows(tmp_path, [{"text": "good", "label": 1, "_base_dir": "/root"}])
     backend = Unconfined()
+    root = tmp_path / "scratch"
+    loaded = Manifest.model_validate(yaml.safe_load(manifest.read_text(encoding="utf-8")))
     with pytest.raises(RunnerError, match=r"row 1 has a column `_base_dir`"):
-        fetch(job_for(manifest, tmp_path / "scratch"), backend, Settings())
+        fetch_all(loaded, {0: job_for(manifest, root)}, backend, Settings(), root)
     hostile_rows(tmp_path, [{"text": "good", "label": 1, "path": "/proc"}])
-    job, readable = fetch(job_for(manifest, tmp_path / "scratch"), backend, Settings())
+    job = job_for(manifest, root)
+    fetched = fetch_all(loaded, {0: job}, backend, Settings(), root)
+    folder = fetched.folders[0]
+    assert isinstance(folder, Path)
+    plan = plan_for(loaded, job, folder, fetched, Settings(), root)
     team = (tmp_path / "submissions" / "t").resolve()
-    inputs = (tmp_path / "scratch" / "run-0" / "inputs").resolve()
-    assert set(readable) == {team / "model", team, inputs}  # the model and data are the team's
+    inputs = root / "inputs"
+    # The worker reads its model and its job: never the data, the rows or the references.
+    assert set(plan.request.read_only) == {team / "model", root / "run-0" / "job"}
     parse = backend.requests[-1]  # the first one refused the `_base_dir` row
     assert parse.argv[1:3] == ["-m", "runner.loading.parse"]
-    assert set(parse.read_only) == {team, inputs}
-    rows = [json.loads(line) for line in Path(job.rows_path or "").read_text().splitlines()]
+    assert set(parse.read_only) == {team, inputs.resolve()}
+    rows = [json.loads(line) for line in fetched.rows_path.read_text().splitlines()]
     assert [(r["_row"], r["_base_dir"], r["path"]) for r in rows] == [
         (1, str(team / "data"), "/proc")  # the data file's own folder, not the row's say
     ]

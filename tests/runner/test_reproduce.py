@@ -234,7 +234,8 @@ def test_a_run_past_its_timeout_is_stopped(tiny_models: dict[str, Path], tmp_pat
         == 1
     )
     (run,) = read_record(tmp_path / "out").runs
-    assert (run.status, run.error) == ("failed", "timed out after 0.5 s")
+    assert run.status == "failed"
+    assert "timed out after 0.5 s" in (run.error or "")
 
 
 def test_exit_reasons_name_the_signal() -> None:

@@ -6,12 +6,17 @@ import argparse
 import sys
 from pathlib import Path, PurePosixPath
 
+from pydantic import ValidationError
+
+from validator.config import DEFAULT_PATH as DEFAULT_CONFIG
+from validator.config import read_config
 from validator.errors import UserError
 from validator.findings import Finding, Summary
 from validator.github.provenance import PullRecord
 from validator.output import RENDERERS
-from validator.pipeline import expand, read_changed_files, read_teams, run_check
+from validator.pipeline import display_path, expand, read_changed_files, read_teams, run_check
 from validator.rules.base import ChangedFile, PullRequest
+from validator.schema_errors import summary as in_words
 
 DEFAULT_TEAMS = Path("submissions/teams.yml")
 
@@ -20,8 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser = sub.add_parser(
         "check",
         help="static checks: schema, title, team, paths, plausibility",
-        description="Check submission manifests without loading any model. "
-        "Exit 0: no errors (warnings allowed); 1: errors found; 2: usage error.",
+        description="Check submission manifests without loading any model.",
     )
     parser.add_argument(
         "manifests",
@@ -51,6 +55,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "as the API gave them (instead of --pr-title, --author and --changed-files)",
     )
     parser.add_argument(
+        "--config",
+        metavar="FILE",
+        type=Path,
+        help=f"course config to check too (default: {DEFAULT_CONFIG} when it exists)",
+    )
+    parser.add_argument(
         "--format", choices=sorted(RENDERERS), default="text", help="output format (default: text)"
     )
     parser.set_defaults(handler=run)
@@ -59,8 +69,10 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def _from_pull(path: Path) -> tuple[str, str, tuple[ChangedFile, ...]]:
     try:
         pull = PullRecord.model_validate_json(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise UserError(f"--pull {path}: cannot read it: {str(exc).splitlines()[0]}") from None
+    except ValidationError as exc:
+        raise UserError(f"--pull {path}: not a pull record: {in_words(exc)}") from None
+    except OSError as exc:
+        raise UserError(f"--pull {path}: cannot read it: {exc.strerror or exc}") from None
     files = tuple(
         ChangedFile(PurePosixPath(name), line)
         for line, name in enumerate(pull.changed_files, start=1)
@@ -93,6 +105,9 @@ def run(args: argparse.Namespace) -> int:
         teams_source=str(teams_path) if teams_path else None,
     )
     findings += run_check(paths, pr)
+    config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    if config_path is not None:  # a course's typo shows here, not first in `reproduce`
+        findings += read_config(config_path, display_path(config_path))[1]
     summary = Summary.of(findings, files=(str(p) for p in paths))
     RENDERERS[args.format](findings, summary, sys.stdout)
     return 1 if summary.errors else 0

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from validator.compare import render
-from validator.compare.config import load_config
 from validator.compare.report import build
+from validator.config import load_config
 from validator.errors import UserError
 from validator.findings import Finding
 from validator.github import artifact, event, provenance, publish
@@ -19,7 +18,7 @@ from validator.github.client import PyGithubApi
 from validator.manifest.load import parse
 from validator.manifest.schema import Manifest
 from validator.manifest.yaml_loader import Document
-from validator.pipeline import run_check
+from validator.pipeline import check_one
 from validator.rules.base import PullRequest
 
 
@@ -35,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "Then read the PR's manifest through the API at its head, validate the record as "
         "data, keep ONE report comment up to date, set the mcv:* verdict label and a check "
         "run (a commit status where a check run cannot be created). The token comes from "
-        "$GITHUB_TOKEN. Exit 0: published; 2: refused (nothing posted) or usage error.",
+        "$GITHUB_TOKEN.",
     )
     parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
     parser.add_argument(
@@ -96,7 +95,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def _manifest(raw: bytes, path: str) -> tuple[Manifest, list[Finding], Document]:
-    """Validate the PR's manifest bytes; run the static checks on a scratch copy."""
+    """Validate the PR's manifest bytes and run the static checks on what was parsed."""
     loaded = parse(raw, path)
     manifest, doc = loaded.manifest, loaded.document
     if manifest is None or doc is None:
@@ -104,11 +103,7 @@ def _manifest(raw: bytes, path: str) -> tuple[Manifest, list[Finding], Document]
             f"{path} at the PR's head is not a valid manifest "
             f"({len(loaded.findings)} problem(s); the validate check lists them)"
         )
-    with tempfile.TemporaryDirectory() as scratch:
-        copy = Path(scratch, path)
-        copy.parent.mkdir(parents=True)
-        copy.write_bytes(raw)
-        static = run_check([copy], PullRequest())
+    static = check_one(loaded, PurePosixPath(path), PullRequest())  # the bytes, not a copy
     return manifest, static, doc
 
 

@@ -6,16 +6,16 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from validator.compare import render
-from validator.compare.config import load_config
 from validator.compare.plot import draw
 from validator.compare.report import Report, build
+from validator.config import load_config
 from validator.escape import log_text
 from validator.github import artifact
 from validator.manifest.load import load, require
-from validator.pipeline import display_path, run_check
+from validator.pipeline import check_one, display_path
 from validator.rules.base import PullRequest
 
 
@@ -24,8 +24,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "compare",
         help="judge reported numbers against a verification record",
         description="Compare every reported value with the reproduced one under the tolerance "
-        "policy (.github/mcv.toml). Exit 0: verified; 1: discrepancies or incomplete; "
-        "2: usage error.",
+        "policy (.github/mcv.toml).",
     )
     parser.add_argument("manifest", metavar="MANIFEST", type=Path)
     parser.add_argument(
@@ -71,9 +70,11 @@ def write_outputs(report: Report, out: Path, lang: str) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     lang = args.lang or config.course.lang
-    manifest, doc = require(load(args.manifest, display_path(args.manifest)), str(args.manifest))
+    loaded = load(args.manifest, display_path(args.manifest))
+    manifest, doc = require(loaded, str(args.manifest))
     record = artifact.load_file(args.verification)  # data from elsewhere: capped, validated
-    findings = run_check([args.manifest], PullRequest())
+    where = PurePosixPath(args.manifest.as_posix())
+    findings = check_one(loaded, where, PullRequest(), args.manifest)
     report = build(manifest, record, findings, config, doc.sha256)
     if args.out is not None:
         write_outputs(report, args.out, lang)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import sys
+from pathlib import Path
 from typing import Any
 
 from runner.sandbox.registry import SANDBOXES
+from validator.config import example_toml
+from validator.course import Item, check_course, manual_settings
+from validator.errors import UserError
+from validator.escape import log_text
+from validator.output.json_v1 import as_dict
 
 SANDBOX_LINES = tuple(SANDBOXES)  # one line per registered sandbox, `none` included
 CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "cgroup", *SANDBOX_LINES)
@@ -26,14 +31,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="report what this runner can do (health check)",
         description="Check CUDA, NVML, the run cgroup (memory and process caps), every "
-        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here. "
-        "Exit 1 when a capability named in --require is missing.",
+        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here.",
     )
     parser.add_argument(
         "--require",
         default="torch",
         metavar="LIST",
         help=f"comma-separated, of: {', '.join(CAPABILITIES)} (default: torch)",
+    )
+    parser.add_argument(
+        "--course",
+        action="store_true",
+        help="check the course repository instead: .github/mcv.toml, submissions/teams.yml, "
+        "the README's leaderboard markers, the workflows; list the GitHub settings to set",
+    )
+    parser.add_argument(
+        "--root", type=Path, default=Path("."), metavar="DIR", help="with --course: the repo"
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.set_defaults(handler=run)
@@ -115,14 +128,46 @@ def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
     return out
 
 
+def run_course(root: Path, fmt: str) -> int:
+    """`--course`: the repository's set-up, then what only a maintainer can set on GitHub."""
+    items, settings = check_course(root), manual_settings(root)
+    if fmt == "json":
+        print(json.dumps({"items": [_item_json(i) for i in items], "settings": settings}, indent=2))
+        return 0 if all(i.ok for i in items) else 1
+    for item in items:
+        print(log_text(f"{'ok ' if item.ok else 'no '} {item.name:<32} {item.detail}"))
+        for finding in item.findings:
+            where = f"{finding.file}:{finding.line}" if finding.line else str(finding.file)
+            print(log_text(f"      {where}: {finding.message}"))
+            if finding.hint:
+                print(log_text(f"        fix: {finding.hint}"))
+    if not items[0].ok:
+        print("\nAn example .github/mcv.toml (every key optional, the defaults shown):\n")
+        print(example_toml())
+    print("\nSet by hand on GitHub (mcv cannot see these settings):")
+    for number, line in enumerate(settings, start=1):
+        print(f"  {number}. {line}")
+    return 0 if all(i.ok for i in items) else 1
+
+
+def _item_json(item: Item) -> dict[str, Any]:
+    return {
+        "ok": item.ok,
+        "name": item.name,
+        "detail": item.detail,
+        "findings": [as_dict(f) for f in item.findings],
+    }
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.course:
+        return run_course(args.root, args.format)
     found = capabilities()
     methods = recipes(found) if found["torch"][0] else {}
     required = [c.strip() for c in args.require.split(",") if c.strip()]
     unknown = [c for c in required if c not in CAPABILITIES]
     if unknown:
-        print(f"mcv doctor: unknown capability {', '.join(unknown)}", file=sys.stderr)
-        return 2
+        raise UserError(f"unknown capability {', '.join(unknown)}")
     missing = [c for c in required if not found[c][0]]
     if args.format == "json":
         document: dict[str, Any] = {

@@ -33,8 +33,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         f"at most {fetch.MAX_FILE // 2**20} MiB each, {fetch.MAX_TOTAL // 2**20} MiB in "
         "all; links, submodules and paths outside the team's folder are refused), and "
         "DIR/pull.json (number, head, title, author, changed files) for `mcv check --pull`. "
-        "Prints the manifest's path. The token comes from $GITHUB_TOKEN. Exit 0: written; "
-        "2: refused.",
+        "Prints the manifest's path. The token comes from $GITHUB_TOKEN.",
     )
     parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
     parser.add_argument(

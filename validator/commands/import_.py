@@ -23,8 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="turn hand-written Markdown results tables into records or manifests",
         description="Read every results table in a Markdown file. Prints records (sizes in MB, "
         "times in ms per sample, quality as fractions); with --out, writes one draft manifest "
-        "per model. Exit 0: every cell read; 1: some cells could not be read (listed on "
-        "stderr) or no results table was found; 2: usage error.",
+        "per model.",
     )
     parser.add_argument("file", metavar="FILE", type=Path, help="a Markdown file, e.g. README.md")
     parser.add_argument(

@@ -20,8 +20,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "wrote on several runners into one record. A shard that never reported leaves its "
         "runs as failed runs saying so; parts from another manifest version, repeated "
         "shards or mixed devices are refused.",
-        epilog="Exit codes: 0 merged, every run ok or unsupported; 1 merged, some run "
-        "failed; 2 usage error, or parts that do not belong together.",
     )
     parser.add_argument("manifest", metavar="MANIFEST", type=Path)
     parser.add_argument("parts", metavar="PART", type=Path, nargs="*", help="partial records")

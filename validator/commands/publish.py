@@ -13,7 +13,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.errors import UserError
 from validator.github import artifact, provenance
 from validator.github.client import PyGithubApi
@@ -38,8 +38,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "details, regenerate README.md's leaderboard and the plots from scratch, commit and "
         "push; a rejected push is retried from the new remote state. Run it in a clean "
         "checkout of the default branch: it resets to the remote branch. The token comes "
-        "from $GITHUB_TOKEN. Exit 0: pushed, or nothing to do (no merged PR); 2: refused "
-        "(nothing written) or out of retries (nothing is lost).",
+        "from $GITHUB_TOKEN.",
     )
     parser.add_argument("--repo", required=True, metavar="OWNER/NAME")
     parser.add_argument("--commit", required=True, metavar="SHA", help="the pushed merge commit")

@@ -25,8 +25,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "reproduce",
         help="re-execute the recipes and measure them",
         description="Re-execute every run of a manifest from the base model, each in its own "
-        "process, and write DIR/verification.json. Exit 0: every run ran (or cannot run on "
-        "this machine, e.g. needs CUDA); 1: a run failed; 2: usage error or invalid manifest.",
+        "process, and write DIR/verification.json.",
     )
     parser.add_argument("manifest", metavar="MANIFEST", type=Path)
     parser.add_argument(
@@ -133,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     from runner.execute import Settings, reproduce
     from runner.sandbox.limits import GIB, Limits
     from runner.trackers.latency import LatencySettings
-    from validator.compare.config import load_config
+    from validator.config import load_config
 
     if args.device == "cuda":
         import torch

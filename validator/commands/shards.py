@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.errors import UserError
 from validator.escape import log_text
 from validator.manifest.load import load, require

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from validator.compare.config import load_config
+from validator.config import load_config
 from validator.escape import log_text
 from validator.leaderboard import readme
 from validator.leaderboard.pareto import draw, file_name, groups
@@ -20,8 +20,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="regenerate the leaderboard in README between its markers",
         description="Rebuild the leaderboard from submissions/ and results/ and write it "
         "between <!-- leaderboard:start --> and <!-- leaderboard:end -->; nothing outside "
-        "the markers changes. Exit 0: written or already up to date; 1: out of date (with "
-        "--check); 2: usage error (e.g. missing markers; the file is left untouched).",
+        "the markers changes.",
     )
     parser.add_argument("readme", metavar="README", type=Path)
     parser.add_argument(

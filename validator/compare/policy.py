@@ -124,3 +124,56 @@ def judge_memory(
     if relative(reported, reproduced, tol.memory_rel):
         return Judgement("ok", text)
     return Judgement("mismatch", text, "memory")
+
+
+def judge_latency_interval(
+    reported: float, median: float, interval_rel: float, drift: float, tol: Tolerance
+) -> Judgement:
+    """A latency on the same hardware, against what the runner resolved: its median's
+    interval, the drift it saw, and the course floor. Outside that but within the
+    plausibility band the machine cannot tell (grey); beyond the band it is a discrepancy."""
+    allowed = interval_rel + abs(drift) + tol.latency_rel
+    text = f"±{allowed:.0%}"
+    basis = {
+        "ci": f"±{interval_rel:.0%}",
+        "drift": f"{drift:+.0%}",
+        "floor": f"{tol.latency_rel:.0%}",
+    }
+    if relative(reported, median, allowed):
+        return Judgement("ok", text, basis="interval", basis_params=basis)
+    ratio = reported / median if median else math.inf
+    params = {"ratio": f"{ratio:.2f}", "band": f"{tol.latency_band:g}"}
+    if 500 < ratio < 2000 or 0 < ratio < 0.002:
+        return Judgement("mismatch", text, "latency-units", params, "interval", basis)
+    if 1 / tol.latency_band <= ratio <= tol.latency_band:
+        return Judgement("unverifiable", text, "latency-unresolved", params, "interval", basis)
+    return Judgement("mismatch", text, "latency", params, "interval", basis)
+
+
+def judge_speedup_interval(
+    claimed: float,
+    measured: float,
+    low: float,
+    high: float,
+    rounds: int,
+    same_hardware: bool,
+    tol: Tolerance,
+) -> Judgement:
+    """A claimed speed-up over the original against the runner's paired measurement: its
+    interval widened by the course floor. On other hardware a claim off by less than the
+    plausibility band is not comparable here (grey), beyond it a discrepancy."""
+    lo, hi = low * (1 - tol.speedup_rel), high * (1 + tol.speedup_rel)
+    text = f"×{lo:.2f}…×{hi:.2f}"
+    basis = {"rounds": str(rounds), "floor": f"{tol.speedup_rel:.0%}"}
+    params = {
+        "claimed": f"{claimed:.2f}",
+        "measured": f"{measured:.2f}",
+        "band": f"{tol.latency_band:g}",
+    }
+    if lo <= claimed <= hi:
+        return Judgement("ok", text, basis="paired", basis_params=basis)
+    if (claimed > 1 + tol.speedup_rel and hi < 1) or (claimed < 1 - tol.speedup_rel and lo > 1):
+        return Judgement("mismatch", text, "speedup-direction", params, "paired", basis)
+    if not same_hardware and measured / tol.latency_band <= claimed <= measured * tol.latency_band:
+        return Judgement("unverifiable", text, "speedup-other-hardware", params, "paired", basis)
+    return Judgement("mismatch", text, "speedup", params, "paired", basis)

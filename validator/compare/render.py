@@ -61,6 +61,8 @@ def _reproduced(cell: Cell, lang: Lang) -> str:
     text = _pair(cell)[1]
     if cell.reproduced is None:
         return text
+    if cell.spread.get("kind") == "rounds":
+        return f"{text} ({t('spread.latency-rounds', lang, **cell.spread)})"
     if "p90" in cell.spread:
         return f"{text} ({t('spread.latency', lang, **cell.spread)})"
     if "low" in cell.spread:  # the interval in the places of the values it bounds

@@ -27,6 +27,7 @@ class Cell:
     spread: dict[str, str] = field(default_factory=dict)  # p90/cv/n or CI bounds, as text
     loc: Loc = ()  # where the reported value is in the manifest
     counts: bool = True  # whether an unverifiable cell makes the run incomplete
+    speedups: tuple[float, float] | None = None  # (claimed, measured): the judged basis
 
     @property
     def verdict(self) -> policy.Verdict:
@@ -34,6 +35,11 @@ class Cell:
 
     @property
     def delta(self) -> float | None:
+        """The difference on the basis the tolerance applies to: the speed-up where the
+        speed-up is judged, else the value itself (absolute for quality)."""
+        if self.speedups is not None:
+            claimed, measured = self.speedups
+            return (claimed - measured) / measured if measured else None
         if self.reported is None or self.reproduced is None:
             return None
         if self.metric.startswith("quality"):
@@ -107,13 +113,20 @@ def _latency_cell(
         return Cell(metric, reported, None, Judgement("unverifiable", cause=cause), loc=loc)
     if latency is None:
         return Cell(metric, reported, None, Judgement("unverifiable", cause="no-baseline"), loc=loc)
-    spread = {"p90": f"{latency.ms.p90:.3g}", "cv": f"{latency.ms.cv:.1%}", "n": str(latency.ms.n)}
     measured = latency.ms.median
     hardware = run.hardware or (manifest.runs[0].hardware if manifest.runs else None)
     reported_hw = (hardware.gpu if metric == "gpu_ms" else hardware.cpu) if hardware else None
     shard = report.shard_of(run.label)  # fanned out: this run's own runner and anchor
     machine = shard.fingerprint if shard and shard.fingerprint else report.fingerprint
     runner_hw = machine.gpu_name if metric == "gpu_ms" else machine.cpu_model
+    base = next((r for r in manifest.runs if isinstance(r, OriginalRun)), None)
+    base_reported = getattr(base.reported, metric) if base else None
+    if latency.interval_rel() is not None:
+        return _measured_cell(
+            metric, loc, reported, latency, record, same(reported_hw, runner_hw), base_reported,
+            isinstance(run, OriginalRun), reported_hw, tol,
+        )  # fmt: skip
+    spread = {"p90": f"{latency.ms.p90:.3g}", "cv": f"{latency.ms.cv:.1%}", "n": str(latency.ms.n)}
     if same(reported_hw, runner_hw):
         judgement = policy.judge_latency_same_hardware(
             reported, measured, latency.ms.cv, tol.tolerance
@@ -126,8 +139,6 @@ def _latency_cell(
             params={"hardware": reported_hw or "not named"},
         )
         return Cell(metric, reported, measured, anchor, spread, loc, counts=False)
-    base = next((r for r in manifest.runs if isinstance(r, OriginalRun)), None)
-    base_reported = getattr(base.reported, metric) if base else None
     if shard is not None:
         base_latency = shard.original_gpu if metric == "gpu_ms" else shard.original_cpu
     else:
@@ -141,6 +152,71 @@ def _latency_cell(
         base_reported / reported, base_latency.ms.median / measured, cv, tol.tolerance
     )
     return Cell(metric, reported, measured, judgement, spread, loc)
+
+
+def _measured_cell(
+    metric: str,
+    loc: Loc,
+    reported: float,
+    latency: Latency,
+    record: RunRecord | None,
+    same_hardware: bool,
+    base_reported: float | None,
+    is_original: bool,
+    reported_hw: str | None,
+    config: CourseConfig,
+) -> Cell:
+    """A record from the coordinator: the absolute time against the median's interval,
+    drift and floor (same hardware); the speed-up against its paired interval."""
+    tol = config.tolerance
+    measured = latency.ms.median
+    spread = {
+        "low": f"{latency.ci_low:.3g}",
+        "high": f"{latency.ci_high:.3g}",
+        "rounds": str(latency.rounds or 0),
+        "kind": "rounds",
+    }
+    absolute = policy.judge_latency_interval(
+        reported, measured, latency.interval_rel() or 0.0, latency.drift or 0.0, tol
+    )
+    if is_original:
+        if same_hardware:
+            grey = absolute.verdict == "unverifiable"
+            return Cell(metric, reported, measured, absolute, spread, loc, counts=not grey)
+        anchor = Judgement(
+            "unverifiable",
+            cause="baseline-other-hardware",
+            params={"hardware": reported_hw or "not named"},
+        )
+        return Cell(metric, reported, measured, anchor, spread, loc, counts=False)
+    if same_hardware and absolute.verdict == "mismatch":
+        return Cell(metric, reported, measured, absolute, spread, loc)
+    speedup = record.speedup if record else None
+    if speedup is None or not base_reported or reported <= 0:
+        return Cell(
+            metric, reported, measured, Judgement("unverifiable", cause="no-baseline"), spread, loc
+        )
+    claimed = base_reported / reported
+    judgement = policy.judge_speedup_interval(
+        claimed,
+        speedup.value,
+        speedup.ci_low,
+        speedup.ci_high,
+        speedup.rounds,
+        same_hardware,
+        tol,
+    )
+    grey = judgement.verdict == "unverifiable"
+    return Cell(
+        metric,
+        reported,
+        measured,
+        judgement,
+        spread,
+        loc,
+        counts=not grey,
+        speedups=(claimed, speedup.value),
+    )
 
 
 def _cells(

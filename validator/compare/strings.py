@@ -70,6 +70,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "basis.ci": {"ru": "95% ДИ при n={n}", "en": "95% CI at n={n}"},
     "basis.bootstrap": {"ru": "95% бутстреп-ДИ", "en": "95% bootstrap CI"},
     "basis.speedup": {"ru": "от ускорения", "en": "of the speed-up"},
+    "basis.interval": {
+        "ru": "ДИ медианы {ci}, дрейф {drift}, пол {floor}",
+        "en": "median's CI {ci}, drift {drift}, floor {floor}",
+    },
+    "basis.paired": {
+        "ru": "ускорение, {rounds} парных раундов, пол {floor}",
+        "en": "speed-up, {rounds} paired rounds, floor {floor}",
+    },
+    "spread.latency-rounds": {
+        "ru": "медиана; 95% ДИ {low}…{high}, раундов {rounds}",
+        "en": "median; 95% CI {low}…{high}, {rounds} rounds",
+    },
     "spread.latency": {
         "ru": "медиана; p90 {p90}, CV {cv}, n={n}",
         "en": "median; p90 {p90}, CV {cv}, n={n}",
@@ -101,6 +113,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "пример (batch 1) после прогрева, медиану по многим запускам.",
         "en": "Latency on the same hardware differs (×{ratio}). Time one sample (batch 1) "
         "after warm-up, and report the median of many runs.",
+    },
+    "cause.latency-unresolved": {
+        "ru": "Время отличается в {ratio} раза: больше, чем раннер разрешает на этой машине, "
+        "но в пределах полосы ×{band}. Скорость машины меняется между процессами; судится "
+        "ускорение относительно оригинала.",
+        "en": "The time differs ×{ratio}: more than the runner resolves on this machine, but "
+        "within the ×{band} band. The machine's speed moves between processes; the speed-up "
+        "over the original is what is judged.",
+    },
+    "cause.speedup-other-hardware": {
+        "ru": "Другое железо: заявлено ×{claimed} относительно оригинала, здесь ×{measured}; "
+        "в пределах полосы ×{band} — на этом железе не сравнить.",
+        "en": "Other hardware: claimed ×{claimed} over the original, ×{measured} here; within "
+        "the ×{band} band, not comparable on this hardware.",
     },
     "cause.latency-units": {
         "ru": "Похоже на ошибку единиц (×{ratio}): время пишется в миллисекундах на пример.",

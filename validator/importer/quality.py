@@ -9,44 +9,8 @@ import re
 from dataclasses import dataclass, field
 
 from validator.importer.cells import tidy
+from validator.manifest.names import METRIC_WORDS as ALIASES
 
-ALIASES: dict[str, str] = {
-    "accuracy": "accuracy",
-    "acc": "accuracy",
-    "top-1": "accuracy",
-    "top1": "accuracy",
-    "точность": "accuracy",
-    "аккуратность": "accuracy",
-    "f1": "f1",
-    "f1-score": "f1",
-    "f1score": "f1",
-    "f1-мера": "f1",
-    "f-score": "f1",
-    "f-мера": "f1",
-    "f1_score": "f1",
-    "macro-f1": "f1",
-    "f1-macro": "f1",
-    "precision": "precision",
-    "prec": "precision",
-    "recall": "recall",
-    "полнота": "recall",
-    "wer": "wer",
-    "cer": "cer",
-    "bleu": "bleu",
-    "sacrebleu": "bleu",
-    "chrf": "chrf",
-    "chrf++": "chrf",
-    "perplexity": "perplexity",
-    "ppl": "perplexity",
-    "перплексия": "perplexity",
-    "exact_match": "exact_match",
-    "em": "exact_match",
-    "rouge-l": "rouge_l",
-    "rougel": "rouge_l",
-    "rouge": "rouge_l",
-    "map": "map",
-    "miou": "miou",
-}
 FRACTION_METRICS = {
     "accuracy",
     "f1",

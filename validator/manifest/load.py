@@ -8,6 +8,7 @@ from pathlib import Path
 
 from validator.errors import UserError
 from validator.findings import Finding, Summary
+from validator.manifest.parts import Parts, salvage
 from validator.manifest.schema import Manifest
 from validator.manifest.validate import validate
 from validator.manifest.yaml_loader import Document, parse_yaml, read_yaml
@@ -18,14 +19,15 @@ class Loaded:
     document: Document | None
     manifest: Manifest | None  # None when the YAML or the schema failed
     findings: list[Finding] = field(default_factory=list)  # YAML and schema problems
+    parts: Parts = field(default_factory=Parts)  # what of it validates, for the rules
 
 
 def _validated(document: Document | None, findings: list[Finding]) -> Loaded:
-    manifest = None
-    if document is not None:
-        manifest, errors = validate(document, Manifest)
-        findings = findings + errors
-    return Loaded(document, manifest, findings)
+    if document is None:
+        return Loaded(document, None, findings)
+    manifest, errors = validate(document, Manifest)
+    parts = Parts.of(manifest) if manifest else salvage(document.data)
+    return Loaded(document, manifest, findings + errors, parts)
 
 
 def load(path: Path, display: str | None = None) -> Loaded:

@@ -70,7 +70,9 @@ class Evaluation(StrictModel):
         description="Dataset configuration name, e.g. `sst2` of glue.",
     )
     split: str = Field("validation", min_length=1, max_length=100)
-    samples: int = Field(ge=1, le=1_000_000, description="Rows evaluated, in dataset order.")
+    samples: int = Field(
+        ge=1, le=1_000_000, description="rows evaluated, in dataset order", examples=[500]
+    )
     metric: MetricName
     columns: dict[
         Annotated[str, Field(pattern=r"^[a-z_]{1,30}$")], Annotated[str, Field(max_length=100)]
@@ -115,96 +117,134 @@ class RunBase(StrictModel):
 
 
 class OriginalRun(RunBase):
+    """The uncompressed baseline, as downloaded; every other run is judged against it."""
+
     method: Literal["original"]
     params: m.OriginalParams = Field(default_factory=m.OriginalParams)
 
 
 class Fp16Run(RunBase):
+    """Weights cast to float16 (GPU)."""
+
     method: Literal["fp16"]
     params: m.Fp16Params = Field(default_factory=m.Fp16Params)
 
 
 class Bf16Run(RunBase):
+    """Weights cast to bfloat16 (GPU, or a CPU with bf16 support)."""
+
     method: Literal["bf16"]
     params: m.Fp16Params = Field(default_factory=m.Fp16Params)
 
 
 class DynamicInt8Run(RunBase):
+    """CPU: torch dynamic int8 quantization of Linear layers, no calibration data."""
+
     method: Literal["dynamic-int8"]
     params: m.DynamicInt8Params = Field(default_factory=m.DynamicInt8Params)
 
 
 class StaticInt8Run(RunBase):
+    """CPU: static int8 quantization with calibration samples (ONNX Runtime, QDQ)."""
+
     method: Literal["static-int8"]
     params: m.StaticInt8Params = Field(default_factory=m.StaticInt8Params)
 
 
 class OnnxRun(RunBase):
+    """Export to ONNX and run with ONNX Runtime, weights unchanged."""
+
     method: Literal["onnx"]
     params: m.OnnxParams = Field(default_factory=m.OnnxParams)
 
 
 class OnnxInt8Run(RunBase):
+    """CPU: export to ONNX, then ONNX Runtime dynamic int8 quantization."""
+
     method: Literal["onnx-int8"]
     params: m.OnnxInt8Params = Field(default_factory=m.OnnxInt8Params)
 
 
 class OpenVinoRun(RunBase):
+    """Export to OpenVINO IR (CPU), at fp32, fp16, int8 or int4."""
+
     method: Literal["openvino"]
     params: m.OpenVinoParams = Field(default_factory=m.OpenVinoParams)
 
 
 class TorchScriptRun(RunBase):
+    """torch.jit trace or script, weights unchanged."""
+
     method: Literal["torchscript"]
     params: m.TorchScriptParams = Field(default_factory=m.TorchScriptParams)
 
 
 class TensorRtRun(RunBase):
+    """GPU: a TensorRT engine at fp32, fp16 or int8."""
+
     method: Literal["tensorrt"]
     params: m.TensorRtParams = Field(default_factory=m.TensorRtParams)
 
 
 class PruneUnstructuredRun(RunBase):
+    """Zero a share of weights by L1 magnitude (`amount`)."""
+
     method: Literal["prune-unstructured"]
     params: m.PruneUnstructuredParams
 
 
 class PruneStructuredRun(RunBase):
+    """Remove a share of channels by Ln norm (`amount`)."""
+
     method: Literal["prune-structured"]
     params: m.PruneStructuredParams
 
 
 class KMeansRun(RunBase):
+    """Cluster each layer's weights into `clusters` centroids."""
+
     method: Literal["kmeans"]
     params: m.KMeansParams
 
 
 class GptqRun(RunBase):
+    """GPU: GPTQ weight-only quantization (2, 3, 4 or 8 bits) with calibration."""
+
     method: Literal["gptq"]
     params: m.GptqParams = Field(default_factory=m.GptqParams)
 
 
 class AwqRun(RunBase):
+    """GPU: AWQ 4-bit weight-only quantization."""
+
     method: Literal["awq"]
     params: m.AwqParams = Field(default_factory=m.AwqParams)
 
 
 class BnbInt8Run(RunBase):
+    """GPU: bitsandbytes LLM.int8() 8-bit weights."""
+
     method: Literal["bnb-int8"]
     params: m.BnbInt8Params = Field(default_factory=m.BnbInt8Params)
 
 
 class Bnb4BitRun(RunBase):
+    """GPU: bitsandbytes 4-bit weights (nf4 or fp4)."""
+
     method: Literal["bnb-4bit"]
     params: m.Bnb4BitParams = Field(default_factory=m.Bnb4BitParams)
 
 
 class DistilledRun(RunBase):
+    """A smaller student model trained by the team (`student.id`)."""
+
     method: Literal["distilled"]
     params: m.DistilledParams
 
 
 class CustomRun(RunBase):
+    """The team's own recipe script, run in the sandbox."""
+
     method: Literal["custom"]
     params: m.CustomParams
 
@@ -288,7 +328,7 @@ RUN_TYPE_BY_METHOD: dict[str, type[RunBase]] = {method_of(t): t for t in RUN_TYP
 class Manifest(StrictModel):
     """One team's results for one homework."""
 
-    schema_version: Literal[1] = Field(description="Always 1 for this schema.")
+    schema_version: Literal[1] = Field(description="Always 1 for this schema.", examples=[1])
     team: TeamSlug
     homework: int = Field(ge=1, le=7, description="Homework (lesson) number, 1..7.")
     model: Model
@@ -296,9 +336,37 @@ class Manifest(StrictModel):
     runs: list[Run] = Field(min_length=1, max_length=50)
 
 
+def _runs_by_method(items: dict[str, Any]) -> dict[str, Any]:
+    """A run's schema chosen by its `method` (`if`/`then`), not `oneOf` over every method.
+
+    Under `oneOf` an editor reports each of the 19 branches' complaints about a draft;
+    with one `if`/`then` per method it reports only those of the method the run names.
+    """
+    mapping: dict[str, str] = items["discriminator"]["mapping"]
+    return {
+        "type": "object",
+        "required": ["method", "label", "reported"],
+        "properties": {
+            "method": {
+                "enum": list(mapping),
+                "description": "The compression method; its `params` follow from it.",
+            }
+        },
+        "allOf": [
+            {
+                "if": {"properties": {"method": {"const": method}}, "required": ["method"]},
+                "then": {"$ref": ref},
+            }
+            for method, ref in mapping.items()
+        ],
+    }
+
+
 def json_schema() -> dict[str, Any]:
     """The manifest JSON Schema, for editors and for `mcv schema`."""
     schema = Manifest.model_json_schema()
+    runs = schema["properties"]["runs"]
+    runs["items"] = _runs_by_method(runs["items"])
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -11,7 +11,7 @@ from pathlib import PurePosixPath
 
 from validator.findings import Loc
 from validator.manifest.methods import CustomParams, DistilledParams
-from validator.manifest.schema import Manifest
+from validator.manifest.parts import Parts
 
 MAX_FILE_BYTES = 25 * 2**20  # one file a manifest names (a folder counts file by file)
 MAX_TOTAL_BYTES = 50 * 2**20  # everything a manifest names, together
@@ -21,25 +21,27 @@ def team_prefix(team: str) -> PurePosixPath:
     return PurePosixPath("submissions", team)
 
 
-def local_names(manifest: Manifest) -> list[tuple[Loc, str]]:
+def local_names(parts: Parts) -> list[tuple[Loc, str]]:
     """(where in the manifest, the name as written) of every local model, dataset or script."""
     names: list[tuple[Loc, str]] = []
-    if manifest.model.is_local:
-        names.append((("model", "id"), manifest.model.id))
-    if manifest.evaluation.is_local:
-        names.append((("evaluation", "dataset"), manifest.evaluation.dataset))
-    for index, run in enumerate(manifest.runs):
+    if parts.model is not None and parts.model.is_local:
+        names.append((("model", "id"), parts.model.id))
+    if parts.evaluation is not None and parts.evaluation.is_local:
+        names.append((("evaluation", "dataset"), parts.evaluation.dataset))
+    for index, run in parts.runs:
         if isinstance(run.params, DistilledParams) and run.params.student.is_local:
             names.append((("runs", index, "params", "student", "id"), run.params.student.id))
     return names
 
 
-def scripts(manifest: Manifest) -> list[tuple[Loc, str]]:
+def scripts(parts: Parts) -> list[tuple[Loc, str]]:
     """Custom recipe scripts, as repository paths (the manifest names them in the folder)."""
-    prefix = team_prefix(manifest.team)
+    if parts.team is None:
+        return []
+    prefix = team_prefix(parts.team)
     return [
         (("runs", index, "params", "script"), str(prefix / run.params.script))
-        for index, run in enumerate(manifest.runs)
+        for index, run in parts.runs
         if isinstance(run.params, CustomParams)
     ]
 

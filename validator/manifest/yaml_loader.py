@@ -18,7 +18,20 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from validator.findings import Finding, Loc, Severity
+from validator.findings import Finding, Loc, RuleInfo
+from validator.manifest.loading import (
+    DUPLICATE_KEY,
+    EMPTY,
+    LOADING,
+    NOT_TEXT,
+    SEVERAL_DOCUMENTS,
+    TOO_DEEP,
+    TOO_LARGE,
+    UNREADABLE,
+    YAML_ANCHOR,
+    YAML_SYNTAX,
+    YAML_TAG,
+)
 
 # libyaml's event parser when present (same events, ~10x faster); the input is size-capped
 # and depth-checked before it, and events are consumed without recursion.
@@ -86,8 +99,8 @@ class _Problem(Exception):
         self.finding = finding
 
 
-def _finding(path: str, code: str, rule: str, message: str, hint: str, mark: Mark) -> Finding:
-    return Finding(code, rule, Severity.ERROR, message, hint, path, (), mark.line, mark.col)
+def _finding(path: str, info: RuleInfo, message: str, hint: str, mark: Mark) -> Finding:
+    return info.finding(path, (), message, hint).at(mark.line, mark.col)
 
 
 _NOT_WORDS = frozenset("0123456789+-.~nNtTfF")  # first characters of non-text scalars
@@ -173,10 +186,10 @@ class _Builder:
         self.root_set = False
         self.repeats: dict[str, int] = {}
 
-    def problem(self, code: str, rule: str, message: str, hint: str, mark: Mark) -> None:
-        self.repeats[code] = self.repeats.get(code, 0) + 1
-        if self.repeats[code] <= MAX_REPEATS:
-            self.findings.append(_finding(self.doc.path, code, rule, message, hint, mark))
+    def problem(self, info: RuleInfo, message: str, hint: str, mark: Mark) -> None:
+        self.repeats[info.code] = self.repeats.get(info.code, 0) + 1
+        if self.repeats[info.code] <= MAX_REPEATS:
+            self.findings.append(_finding(self.doc.path, info, message, hint, mark))
 
     def all_findings(self) -> list[Finding]:
         """The findings, plus one line per code saying how many more were not listed."""
@@ -184,11 +197,11 @@ class _Builder:
         for code, count in self.repeats.items():
             if count > MAX_REPEATS:
                 first = next(f for f in self.findings if f.code == code)
+                (info,) = [i for i in LOADING if i.code == code]
                 out.append(
                     _finding(
                         self.doc.path,
-                        code,
-                        first.rule,
+                        info,
                         f"{count - MAX_REPEATS} more like this not listed",
                         first.hint,
                         Mark(first.line or 1, first.col or 1),
@@ -209,8 +222,7 @@ class _Builder:
                 raise _Problem(
                     _finding(
                         self.doc.path,
-                        "MCV010",
-                        "several-documents",
+                        SEVERAL_DOCUMENTS,
                         "the file holds more than one YAML document (a second `---`)",
                         "keep one manifest per file; remove the extra `---` and what follows",
                         _mark_of(event),
@@ -218,8 +230,7 @@ class _Builder:
                 )
         elif isinstance(event, yaml.AliasEvent):
             self.problem(
-                "MCV007",
-                "yaml-alias",
+                YAML_ANCHOR,
                 f"alias `*{event.anchor}`: anchors and aliases are not allowed",
                 "write the value out in full",
                 _mark_of(event),
@@ -236,8 +247,7 @@ class _Builder:
                     raise _Problem(
                         _finding(
                             self.doc.path,
-                            "MCV008",
-                            "too-deep",
+                            TOO_DEEP,
                             f"nesting deeper than {MAX_DEPTH} levels",
                             "a manifest is at most a few levels deep; flatten this value",
                             _mark_of(event),
@@ -251,16 +261,14 @@ class _Builder:
         tag = getattr(event, "tag", None)
         if tag is not None and tag != "!":
             self.problem(
-                "MCV006",
-                "yaml-tag",
+                YAML_TAG,
                 f"YAML tag `{tag}` is not allowed",
                 "remove the tag; quote the value if it must stay text",
                 _mark_of(event),
             )
         if event.anchor is not None:
             self.problem(
-                "MCV007",
-                "yaml-anchor",
+                YAML_ANCHOR,
                 f"anchor `&{event.anchor}`: anchors and aliases are not allowed",
                 "remove the anchor and write each value out in full",
                 _mark_of(event),
@@ -295,8 +303,7 @@ class _Builder:
     def take_key(self, frame: _Frame, data: Any, event: yaml.Event, mark: Mark) -> None:
         if not isinstance(event, yaml.ScalarEvent | yaml.AliasEvent):
             self.problem(
-                "MCV004",
-                "yaml-syntax",
+                YAML_SYNTAX,
                 "a mapping key must be plain text",
                 "use a simple word as the key",
                 mark,
@@ -306,8 +313,7 @@ class _Builder:
         if key in frame.keys_seen:
             first = frame.keys_seen[key]
             self.problem(
-                "MCV005",
-                "duplicate-key",
+                DUPLICATE_KEY,
                 f"duplicate key `{key}` (first written at line {first.line})",
                 "keep one of the two; YAML would silently drop the first",
                 mark,
@@ -322,8 +328,7 @@ def _decode(path: str, raw: bytes) -> str:
         raise _Problem(
             _finding(
                 path,
-                "MCV003",
-                "too-large",
+                TOO_LARGE,
                 f"the file is larger than {MAX_BYTES // 1024} KiB",
                 "a manifest is a few hundred lines at most; is this the right file?",
                 Mark(1, 1),
@@ -333,8 +338,7 @@ def _decode(path: str, raw: bytes) -> str:
         raise _Problem(
             _finding(
                 path,
-                "MCV002",
-                "not-utf8",
+                NOT_TEXT,
                 "the file is UTF-16 text",
                 "save the file as UTF-8",
                 Mark(1, 1),
@@ -345,8 +349,7 @@ def _decode(path: str, raw: bytes) -> str:
         raise _Problem(
             _finding(
                 path,
-                "MCV002",
-                "not-text",
+                NOT_TEXT,
                 "the file is binary (it contains NUL bytes)",
                 "save the manifest as UTF-8 text",
                 _mark_at(raw[:at].decode("utf-8", "replace"), at),
@@ -359,8 +362,7 @@ def _decode(path: str, raw: bytes) -> str:
         raise _Problem(
             _finding(
                 path,
-                "MCV002",
-                "not-utf8",
+                NOT_TEXT,
                 f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
                 "save the file as UTF-8 (not cp1251 or UTF-16)",
                 _mark_at(good, len(good)),
@@ -377,8 +379,7 @@ def _guard_depth(path: str, text: str) -> None:
         raise _Problem(
             _finding(
                 path,
-                "MCV008",
-                "too-deep",
+                TOO_DEEP,
                 f"brackets nested {deepest} levels deep",
                 "a manifest is at most a few levels deep; flatten this value",
                 _mark_at(text, where),
@@ -390,8 +391,7 @@ def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> Finding:
     if isinstance(exc, yaml.reader.ReaderError):
         return _finding(
             path,
-            "MCV002",
-            "not-text",
+            NOT_TEXT,
             f"character {exc.character!r} is not allowed in YAML",
             "remove control characters; save the file as plain UTF-8 text",
             _mark_at(text, exc.position),
@@ -402,15 +402,12 @@ def _yaml_error(path: str, text: str, exc: yaml.YAMLError) -> Finding:
         what = " ".join(p for p in (exc.context, exc.problem) if p)
         return _finding(
             path,
-            "MCV004",
-            "yaml-syntax",
+            YAML_SYNTAX,
             f"YAML syntax: {what}",
             "check indentation, colons and quotes around this line",
             mark,
         )
-    return _finding(
-        path, "MCV004", "yaml-syntax", f"YAML syntax: {exc}", "check the file's syntax", Mark(1, 1)
-    )
+    return _finding(path, YAML_SYNTAX, f"YAML syntax: {exc}", "check the file's syntax", Mark(1, 1))
 
 
 def parse_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Finding]]:
@@ -431,8 +428,7 @@ def parse_yaml(raw: bytes, path: str) -> tuple[Document | None, list[Finding]]:
             *builder.findings,
             _finding(
                 path,
-                "MCV009",
-                "empty",
+                EMPTY,
                 "the file is empty",
                 "start from an example under submissions/, or run `mcv schema`",
                 Mark(1, 1),
@@ -451,8 +447,7 @@ def read_yaml(path: Path, display: str | None = None) -> tuple[Document | None, 
         return None, [
             _finding(
                 name,
-                "MCV001",
-                "unreadable",
+                UNREADABLE,
                 f"cannot read the file: {exc.strerror or exc}",
                 "check the path and permissions",
                 Mark(1, 1),

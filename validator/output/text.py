@@ -40,8 +40,8 @@ def render(findings: list[Finding], summary: Summary, stream: TextIO) -> None:
                 f"  {where:>7}  {paint(severity, f'{severity:<7}')}  "
                 f"{paint('dim', finding.code)}  {log_text(finding.message)}\n"
             )
-            if finding.hint:
-                hint = paint("dim", "fix: " + log_text(finding.hint))
+            for number, line in enumerate(finding.hint.splitlines()):  # ours: one fix a line
+                hint = paint("dim", ("fix: " if number == 0 else "     ") + log_text(line))
                 stream.write(f"  {'':>7}  {'':<7}  {'':<6}  {hint}\n")
         stream.write("\n")
     checked = f"{len(summary.files)} file{'s' if len(summary.files) != 1 else ''}"

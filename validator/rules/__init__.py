@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from validator.manifest.loading import LOADING
 from validator.rules import (
     author_membership,
     changed_paths,
     copied_from_baseline,
     dataset_revision,
     duplicate_labels,
+    gpu_method_cpu_latency,
     gpu_named,
     homework_filename,
     local_paths,
@@ -50,29 +52,9 @@ MANIFEST_RULES: tuple[ManifestRule, ...] = (
     metric_range,
     ram_below_weights,
     gpu_named,
+    gpu_method_cpu_latency,
 )
 SUBMISSION_RULES: tuple[SubmissionRule, ...] = (title_format, changed_paths, manifest_in_pr)
-
-# Problems found while reading a file, before any rule runs (see manifest/yaml_loader.py and
-# manifest/validate.py). Listed here so the catalogue of codes is complete in one place.
-LOADING: tuple[RuleInfo, ...] = (
-    RuleInfo("MCV001", "unreadable", "the file can be read"),
-    RuleInfo("MCV002", "not-text", "the file is UTF-8 text without control characters"),
-    RuleInfo("MCV003", "too-large", "the file is at most 64 KiB"),
-    RuleInfo("MCV004", "yaml-syntax", "the file is valid YAML"),
-    RuleInfo("MCV005", "duplicate-key", "no mapping repeats a key"),
-    RuleInfo("MCV006", "yaml-tag", "no YAML tags (`!!python/...`, `!!str`)"),
-    RuleInfo("MCV007", "yaml-anchor", "no anchors (`&a`) or aliases (`*a`)"),
-    RuleInfo("MCV008", "too-deep", "nesting is at most 16 levels deep"),
-    RuleInfo("MCV009", "empty", "the file is not empty"),
-    RuleInfo("MCV010", "several-documents", "the file holds one YAML document"),
-    RuleInfo("MCV101", "schema", "the manifest matches schema v1 (`mcv schema`)"),
-    RuleInfo(
-        "MCV102",
-        "yaml-type-trap",
-        "text fields are text: `1.10`, `1234567` or `true` unquoted are not",
-    ),
-)
 
 
 def catalogue() -> list[RuleInfo]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from validator.manifest.schema import Manifest, OriginalRun, RunBase
+from validator.manifest.schema import OriginalRun, RunBase
 from validator.manifest.yaml_loader import Document
 
 LATENCY = ("cpu_ms", "gpu_ms")
@@ -13,16 +13,19 @@ MEMORY = ("ram_mb", "vram_mb")
 _DIGITS = re.compile(r"[-+]?(\d*)\.?(\d*)")
 
 
-def original_of(manifest: Manifest) -> tuple[int, OriginalRun] | None:
-    for index, run in enumerate(manifest.runs):
+Runs = Sequence[tuple[int, RunBase]]  # (index in the manifest's `runs`, the run)
+
+
+def original_of(runs: Runs) -> tuple[int, OriginalRun] | None:
+    for index, run in runs:
         if isinstance(run, OriginalRun):
             return index, run
     return None
 
 
-def others(manifest: Manifest) -> Iterator[tuple[int, RunBase]]:
+def others(runs: Runs) -> Iterator[tuple[int, RunBase]]:
     """The non-original runs, with their index in `runs`."""
-    for index, run in enumerate(manifest.runs):
+    for index, run in runs:
         if not isinstance(run, OriginalRun):
             yield index, run
 
@@ -47,10 +50,10 @@ def metric_value(run: RunBase, field: str) -> float | None:
 
 
 def below_own_size(
-    manifest: Manifest, field: str, slack: float = 0.95
+    runs: Runs, field: str, slack: float = 0.95
 ) -> Iterator[tuple[int, RunBase, float, float]]:
     """(index, run, value, size) for runs whose memory `field` is under their own size_mb."""
-    for index, run in enumerate(manifest.runs):
+    for index, run in runs:
         value, size = getattr(run.reported, field), run.reported.size_mb
         if value is not None and size is not None and 0 < value < slack * size:
             yield index, run, float(value), float(size)

@@ -14,9 +14,9 @@ INFO = RuleInfo(
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
     pr = ctx.pr
-    if ctx.manifest is None or pr.author is None or pr.teams is None:
+    if ctx.parts.team is None or pr.author is None or pr.teams is None:
         return
-    team = ctx.manifest.team
+    team = ctx.parts.team
     members = pr.teams.members_of(team)
     if members is None:
         yield INFO.finding(

@@ -7,39 +7,21 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
 
-from validator.findings import Finding, Loc, Severity
+from validator.findings import Finding, RuleInfo
+
+__all__ = [
+    "ChangedFile",
+    "ManifestContext",
+    "ManifestRule",
+    "PullRequest",
+    "RuleInfo",
+    "SubmissionContext",
+    "SubmissionRule",
+]
+from validator.manifest.parts import Parts
 from validator.manifest.schema import Manifest
 from validator.manifest.teams import TeamsFile
 from validator.manifest.yaml_loader import Document
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    code: str  # "MCV401"
-    id: str  # "copied-from-baseline"
-    summary: str  # one line for the docs table
-    severity: Severity = Severity.ERROR
-
-    def finding(
-        self,
-        file: str | None,
-        loc: Loc,
-        message: str,
-        hint: str = "",
-        severity: Severity | None = None,
-        line: int | None = None,
-    ) -> Finding:
-        return Finding(
-            self.code,
-            self.id,
-            severity or self.severity,
-            message,
-            hint,
-            file,
-            loc,
-            line,
-            1 if line is not None else None,
-        )
 
 
 @dataclass(frozen=True)
@@ -69,15 +51,13 @@ class ManifestContext:
     manifest: Manifest | None  # None when loading or the schema failed
     pr: PullRequest
     path: Path | None = None  # the file on disk, for rules that look at the team's folder
+    parts: Parts = field(default_factory=Parts)  # what validates, even when the whole does not
 
 
 @dataclass
 class SubmissionContext:
     manifests: list[ManifestContext] = field(default_factory=list)
     pr: PullRequest = field(default_factory=PullRequest)
-
-    def valid(self) -> list[tuple[ManifestContext, Manifest]]:
-        return [(c, c.manifest) for c in self.manifests if c.manifest is not None]
 
 
 class ManifestRule(Protocol):

@@ -37,7 +37,7 @@ def team_of(ctx: SubmissionContext) -> str | None:
         title = parse_title(ctx.pr.title) or guess_title(ctx.pr.title)
         if title:
             return title.team
-    teams = {manifest.team for _, manifest in ctx.valid()}
+    teams = {c.parts.team for c in ctx.manifests if c.parts.team is not None}
     return teams.pop() if len(teams) == 1 else None
 
 

@@ -19,10 +19,10 @@ _MIN_DIGITS = 3  # `1.4` GB may coincide after rounding; `764.75` MB does not
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or (found := original_of(ctx.manifest)) is None:
+    if (found := original_of(ctx.parts.runs)) is None:
         return
     base_index, base = found
-    for index, run in others(ctx.manifest):
+    for index, run in others(ctx.parts.runs):
         same = [
             f
             for f in (*LATENCY, *MEMORY, "quality")

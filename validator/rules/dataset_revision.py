@@ -20,9 +20,9 @@ HINT = (
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or ctx.manifest.evaluation.is_local:
+    evaluation = ctx.parts.evaluation
+    if evaluation is None or evaluation.is_local:
         return
-    evaluation = ctx.manifest.evaluation
     if evaluation.revision is None:
         yield INFO.finding(
             ctx.display,

@@ -9,10 +9,8 @@ INFO = RuleInfo("MCV203", "duplicate-label", "run labels are unique within a man
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
     seen: dict[str, int] = {}
-    for index, run in enumerate(ctx.manifest.runs):
+    for index, run in ctx.parts.runs:
         key = run.label.strip().casefold()
         if key in seen:
             yield INFO.finding(

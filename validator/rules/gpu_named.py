@@ -14,9 +14,7 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    for index, run in enumerate(ctx.manifest.runs):
+    for index, run in ctx.parts.runs:
         gpu_figures = [f for f in ("gpu_ms", "vram_mb") if getattr(run.reported, f) is not None]
         if gpu_figures and (run.hardware is None or run.hardware.gpu is None):
             yield INFO.finding(

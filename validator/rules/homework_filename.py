@@ -11,13 +11,14 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
+    homework = ctx.parts.homework
+    if homework is None:
         return
-    expected = f"hw-{ctx.manifest.homework}.yaml"
+    expected = f"hw-{homework}.yaml"
     if ctx.filename != expected:
         yield INFO.finding(
             ctx.display,
             ("homework",),
-            f"`homework: {ctx.manifest.homework}` but the file is named `{ctx.filename}`",
+            f"`homework: {homework}` but the file is named `{ctx.filename}`",
             f"rename the file to `{expected}`, or fix `homework`",
         )

@@ -19,10 +19,10 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
+    team = ctx.parts.team
+    if team is None:
         return
-    team = ctx.manifest.team
-    for loc, name in local_names(ctx.manifest):
+    for loc, name in local_names(ctx.parts):
         if in_team_folder(name, team) is None:
             yield INFO.finding(
                 ctx.display,

@@ -38,12 +38,10 @@ def _judge(name: str, value: float) -> tuple[str, str, Severity] | None:
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    metric = ctx.manifest.evaluation.metric
-    for index, run in enumerate(ctx.manifest.runs):
+    metric = ctx.parts.metric
+    for index, run in ctx.parts.runs:
         values: list[tuple[str, float, Loc]] = []
-        if run.reported.quality is not None:
+        if run.reported.quality is not None and metric is not None:
             values.append((metric, run.reported.quality, ("quality",)))
         values += [(k, v, ("extra_metrics", k)) for k, v in run.reported.extra_metrics.items()]
         for name, value, where in values:

@@ -12,17 +12,16 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
+    task, metric = ctx.parts.task, ctx.parts.metric
+    if task is None:
         return
-    task = ctx.manifest.model.task
     allowed = TASK_METRICS[task]
     hint = f"a {task} model is scored by: {', '.join(sorted(allowed))}"
-    metric = ctx.manifest.evaluation.metric
-    if metric not in allowed:
+    if metric is not None and metric not in allowed:
         yield INFO.finding(
             ctx.display, ("evaluation", "metric"), f"`{metric}` is not a metric of {task}", hint
         )
-    for index, run in enumerate(ctx.manifest.runs):
+    for index, run in ctx.parts.runs:
         for name in run.reported.extra_metrics:
             if name not in allowed:
                 yield INFO.finding(

@@ -14,10 +14,8 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    originals = [i for i, run in enumerate(ctx.manifest.runs) if isinstance(run, OriginalRun)]
-    if not originals:
+    originals = [i for i, run in ctx.parts.runs if isinstance(run, OriginalRun)]
+    if "original" not in ctx.parts.methods and ctx.parts.methods:
         yield INFO.finding(
             ctx.display,
             ("runs",),

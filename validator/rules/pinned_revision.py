@@ -17,10 +17,8 @@ _SHA = re.compile(r"^[0-9a-f]{7,40}$")
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    model = ctx.manifest.model
-    if model.is_local:
+    model = ctx.parts.model
+    if model is None or model.is_local:
         return
     if model.revision is None:
         yield INFO.finding(

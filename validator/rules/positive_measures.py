@@ -10,9 +10,7 @@ INFO = RuleInfo("MCV406", "non-positive", "size, latency and memory values are a
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    for index, run in enumerate(ctx.manifest.runs):
+    for index, run in ctx.parts.runs:
         for field in ("size_mb", *LATENCY, *MEMORY):
             value = getattr(run.reported, field)
             if value is not None and value <= 0:

@@ -16,10 +16,10 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or (found := original_of(ctx.manifest)) is None:
+    if (found := original_of(ctx.parts.runs)) is None:
         return
     base = found[1].reported
-    for index, run in others(ctx.manifest):
+    for index, run in others(ctx.parts.runs):
         value = run.reported.quality
         if run.notes:  # the team has explained it; the reviewer reads the note
             continue

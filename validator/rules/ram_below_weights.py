@@ -12,9 +12,7 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    for index, run, ram, size in below_own_size(ctx.manifest, "ram_mb"):
+    for index, run, ram, size in below_own_size(ctx.parts.runs, "ram_mb"):
         yield INFO.finding(
             ctx.display,
             ("runs", index, "reported", "ram_mb"),

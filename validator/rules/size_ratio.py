@@ -27,13 +27,13 @@ def bounds(bits: float, base_bits: float, lossy: bool) -> tuple[float, float]:
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or (found := original_of(ctx.manifest)) is None:
+    if (found := original_of(ctx.parts.runs)) is None:
         return
     base = found[1]
     base_size, base_bits = base.reported.size_mb, base.params.weight_bits
     if not base_size or base_size <= 0 or base_bits is None:
         return
-    for index, run in others(ctx.manifest):
+    for index, run in others(ctx.parts.runs):
         bits = run.params.weight_bits
         size = run.reported.size_mb
         if bits is None or size is None or size <= 0:

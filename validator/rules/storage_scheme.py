@@ -31,13 +31,13 @@ def _floor(params: PruneUnstructuredParams | KMeansParams, base_bits: float) -> 
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or (found := original_of(ctx.manifest)) is None:
+    if (found := original_of(ctx.parts.runs)) is None:
         return
     base = found[1]
     base_size, base_bits = base.reported.size_mb, base.params.weight_bits or 32
     if not base_size or base_size <= 0:
         return
-    for index, run in others(ctx.manifest):
+    for index, run in others(ctx.parts.runs):
         params = run.params
         size = run.reported.size_mb
         if not isinstance(params, PruneUnstructuredParams | PruneStructuredParams | KMeansParams):

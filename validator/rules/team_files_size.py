@@ -48,11 +48,12 @@ def _problems(folder: Path, loc: Loc, name: str, rest: Path) -> Iterator[tuple[L
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or ctx.path is None:
+    team = ctx.parts.team
+    if team is None or ctx.path is None:
         return
     folder, total, first = ctx.path.parent, 0, None
-    for loc, name in [*local_names(ctx.manifest), *scripts(ctx.manifest)]:
-        rest = in_team_folder(name, ctx.manifest.team)
+    for loc, name in [*local_names(ctx.parts), *scripts(ctx.parts)]:
+        rest = in_team_folder(name, team)
         if rest is None or (not (folder / rest).exists() and not (folder / rest).is_symlink()):
             continue  # outside the folder is MCV207's; missing is the fetch's
         first = first or loc

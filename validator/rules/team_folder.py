@@ -11,9 +11,9 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or ctx.manifest.team == ctx.folder:
+    team = ctx.parts.team
+    if team is None or team == ctx.folder:
         return
-    team = ctx.manifest.team
     yield INFO.finding(
         ctx.display,
         ("team",),

@@ -1,5 +1,6 @@
 """The PR title reads `team HW-N`, which is how reviewers and the bot find the submission."""
 
+import re
 from collections.abc import Iterator
 
 from validator.findings import Finding
@@ -13,10 +14,17 @@ def check(ctx: SubmissionContext) -> Iterator[Finding]:
     title = ctx.pr.title
     if title is None or parse_title(title):
         return
-    valid = ctx.valid()
     guess = guess_title(title)
-    if len(valid) == 1:
-        guess = Title(valid[0][1].team, valid[0][1].homework)
+    if len(ctx.manifests) == 1:  # what the manifest says beats what the title seems to say
+        manifest = ctx.manifests[0]
+        named = re.fullmatch(r"hw-([1-7])\.ya?ml", manifest.filename)
+        team = manifest.parts.team or (guess.team if guess else None) or manifest.folder
+        homework = (
+            manifest.parts.homework
+            or (guess.homework if guess else None)
+            or (int(named[1]) if named else None)
+        )
+        guess = Title(team, homework) if team and homework else guess
     hint = (
         f"rename the pull request to `{guess}`"
         if guess

@@ -14,24 +14,24 @@ INFO = RuleInfo(
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None or ctx.pr.title is None:
+    team, homework = ctx.parts.team, ctx.parts.homework
+    if ctx.pr.title is None:
         return
     title = parse_title(ctx.pr.title) or guess_title(ctx.pr.title)
     if title is None:
         return
-    expected = f"{ctx.manifest.team} HW-{ctx.manifest.homework}"
-    if title.team != ctx.manifest.team:
+    expected = f"{team or title.team} HW-{homework or title.homework}"
+    if team is not None and title.team != team:
         yield INFO.finding(
             ctx.display,
             ("team",),
-            f"the pull-request title names team `{title.team}`, the manifest `{ctx.manifest.team}`",
+            f"the pull-request title names team `{title.team}`, the manifest `{team}`",
             f"rename the pull request to `{expected}`, or fix `team`",
         )
-    if title.homework != ctx.manifest.homework:
+    if homework is not None and title.homework != homework:
         yield INFO.finding(
             ctx.display,
             ("homework",),
-            f"the pull-request title says HW-{title.homework}, the manifest "
-            f"`homework: {ctx.manifest.homework}`",
+            f"the pull-request title says HW-{title.homework}, the manifest `homework: {homework}`",
             f"rename the pull request to `{expected}`, or fix `homework`",
         )

@@ -10,9 +10,7 @@ INFO = RuleInfo("MCV405", "vram-below-weights", "vram_mb is not below the run's 
 
 
 def check(ctx: ManifestContext) -> Iterator[Finding]:
-    if ctx.manifest is None:
-        return
-    for index, run, vram, size in below_own_size(ctx.manifest, "vram_mb"):
+    for index, run, vram, size in below_own_size(ctx.parts.runs, "vram_mb"):
         yield INFO.finding(
             ctx.display,
             ("runs", index, "reported", "vram_mb"),
