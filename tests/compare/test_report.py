@@ -252,3 +252,12 @@ def test_json_of_a_record_timed_in_rounds_keeps_its_numbers(tmp_path: Path) -> N
 )
 def test_tolerances_as_numbers(text: str, numbers: dict[str, Any] | None) -> None:
     assert render.tolerance_numbers(text) == numbers
+
+
+def test_unnamed_hardware_is_said_in_the_reports_language(tmp_path: Path) -> None:
+    data, record = honest(500)
+    for run in data["runs"]:
+        run.pop("hardware", None)
+    text = render.markdown(judge(data, record, tmp_path), "ru")
+    assert "Железо другое (не указано)" in text
+    assert "not named" not in text

@@ -30,9 +30,17 @@ def metric_name(cell: Cell, report: Report, lang: Lang) -> str:
     return t(f"metric.{cell.metric}", lang)
 
 
+UNNAMED = "not named"  # report.py's word for hardware the team did not name: data, not prose
+
+
 def cause_text(cell: Cell, lang: Lang) -> str | None:
     cause = cell.judgement.cause
-    return t(f"cause.{cause}", lang, **cell.judgement.params) if cause else None
+    if not cause:
+        return None
+    params = dict(cell.judgement.params)
+    if params.get("hardware") == UNNAMED:  # said in the report's language
+        params["hardware"] = t("machine.unnamed", lang)
+    return t(f"cause.{cause}", lang, **params)
 
 
 def _number(value: float | None) -> str:
