@@ -11,6 +11,8 @@ from tests.conftest import REPO
 README = (REPO / "README.md").read_text(encoding="utf-8")
 DOC_PAGES = [
     "docs/student-guide.md",
+    "docs/student-install.md",
+    "docs/course-check.md",
     "docs/instructor-guide.md",
     "docs/reference/checks.md",
     "docs/reference/methods.md",

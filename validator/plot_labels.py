@@ -9,6 +9,7 @@ plot carries; the caller draws none beyond that.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -108,16 +109,26 @@ def place(
 
 
 def plain_log_ticks(axis: Any, sides: str = "x") -> None:
-    """Log-scale tick labels as plain numbers (0.1, 0.2, 30, 200), never 2×10⁻¹ or 1e+02."""
-    from matplotlib.ticker import LogFormatter
+    """Log-scale tick labels as plain numbers (0.1, 1, 10; 2 and 5 between them on a short
+    axis), never 2×10⁻¹ or 1e+02, and never so many that they run into each other."""
+    from matplotlib.ticker import Formatter, FuncFormatter
 
     from validator.numbers import figures
 
-    class Plain(LogFormatter):
-        def _num_to_string(self, x: float, vmin: float, vmax: float) -> str:
-            return figures(x, 3)
+    class Between(Formatter):
+        def __call__(self, x: float, pos: int | None = None) -> str:
+            if self.axis is None:
+                return ""
+            low, high = sorted(self.axis.get_view_interval())
+            if low <= 0 or x <= 0:
+                return ""
+            decades = math.log10(high / low)
+            lead = round(x / 10 ** math.floor(math.log10(x) + 1e-9))
+            if decades < 0.5 or (decades < 1.5 and lead in (2, 5)):
+                return figures(x, 3)
+            return ""
 
     for side in sides:
         target = axis.xaxis if side == "x" else axis.yaxis
-        target.set_major_formatter(Plain(labelOnlyBase=False))
-        target.set_minor_formatter(Plain(labelOnlyBase=False, minor_thresholds=(1, 0.4)))
+        target.set_major_formatter(FuncFormatter(lambda x, _: figures(x, 3)))
+        target.set_minor_formatter(Between())

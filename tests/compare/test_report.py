@@ -221,3 +221,43 @@ def test_course_config(tmp_path: Path) -> None:
 
 def test_the_shipped_course_config_is_the_defaults() -> None:
     assert load_config(REPO / ".github" / "mcv.toml") == CourseConfig()
+
+
+def test_json_of_a_record_timed_in_rounds_keeps_its_numbers(tmp_path: Path) -> None:
+    data, record = honest(500)
+    runs = []
+    for run in record.runs:
+        if run.cpu is not None:
+            median = run.cpu.ms.median
+            cpu = run.cpu.model_copy(
+                update={"ci_low": median * 0.97, "ci_high": median * 1.03, "rounds": 20}
+            )
+            run = run.model_copy(update={"cpu": cpu})
+        runs.append(run)
+    report = judge(data, record.model_copy(update={"runs": runs}), tmp_path)
+    document = render.as_json(report, "en")  # a crash here once: "rounds" is not a number
+    latency = document["runs"][0]["cells"][1]
+    assert latency["metric"] == "cpu_ms"
+    assert latency["spread"] == {"low": 38.8, "high": 41.2, "rounds": 20, "kind": "rounds"}
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("±5%", {"relative": 0.05}),
+        ("±0.025", {"absolute": 0.025}),
+        ("×0.75…×1.56", {"speedup": [0.75, 1.56]}),
+        ("", None),
+    ],
+)
+def test_tolerances_as_numbers(text: str, numbers: dict[str, Any] | None) -> None:
+    assert render.tolerance_numbers(text) == numbers
+
+
+def test_unnamed_hardware_is_said_in_the_reports_language(tmp_path: Path) -> None:
+    data, record = honest(500)
+    for run in data["runs"]:
+        run.pop("hardware", None)
+    text = render.markdown(judge(data, record, tmp_path), "ru")
+    assert "Железо другое (не указано)" in text
+    assert "not named" not in text

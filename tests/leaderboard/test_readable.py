@@ -6,12 +6,14 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.compare.planted import honest
 from tests.leaderboard.test_table import course
 from validator.compare.config import CourseConfig
 from validator.leaderboard.pareto import draw
 from validator.leaderboard.table import collect, markdown
-from validator.plot_labels import place
+from validator.plot_labels import place, plain_log_ticks
 
 
 def two_metrics(tmp_path: Path) -> Path:
@@ -98,4 +100,30 @@ def test_points_on_top_of_each_other_share_one_label() -> None:
     figure, axis = plt.subplots()
     place(axis, [(1.0, 1.0), (1.0, 1.0), (2.0, 2.0)], ["a", "b", "c"])
     assert sorted(t.get_text() for t in axis.texts) == ["a, b", "c"]
+    plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    ("limits", "ticks", "labels"),
+    [
+        ((0.12, 9.0), [0.2, 0.3, 0.4, 2.0], ["", "", "", ""]),  # they ran into each other
+        ((2300.0, 21000.0), [3000.0, 5000.0, 20000.0], ["", "5000", "20000"]),
+        ((0.2, 0.5), [0.3, 0.4], ["0.3", "0.4"]),
+    ],
+)
+def test_log_ticks_are_plain_and_sparse(
+    limits: tuple[float, float], ticks: list[float], labels: list[str]
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots()
+    axis.set_xscale("log")
+    axis.set_xlim(*limits)
+    plain_log_ticks(axis, "x")
+    minor = axis.xaxis.get_minor_formatter()
+    assert [minor(t) for t in ticks] == labels
+    assert axis.xaxis.get_major_formatter()(10000.0) == "10000"  # never 1e+04
     plt.close(figure)

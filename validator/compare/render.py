@@ -30,9 +30,17 @@ def metric_name(cell: Cell, report: Report, lang: Lang) -> str:
     return t(f"metric.{cell.metric}", lang)
 
 
+UNNAMED = "not named"  # report.py's word for hardware the team did not name: data, not prose
+
+
 def cause_text(cell: Cell, lang: Lang) -> str | None:
     cause = cell.judgement.cause
-    return t(f"cause.{cause}", lang, **cell.judgement.params) if cause else None
+    if not cause:
+        return None
+    params = dict(cell.judgement.params)
+    if params.get("hardware") == UNNAMED:  # said in the report's language
+        params["hardware"] = t("machine.unnamed", lang)
+    return t(f"cause.{cause}", lang, **params)
 
 
 def _number(value: float | None) -> str:
@@ -187,33 +195,39 @@ def markdown(
     return "\n".join(lines)
 
 
-def tolerance_numbers(text: str) -> dict[str, float] | None:
-    """The judge's tolerance as a number: `±5%` is relative 0.05, `±0.025` absolute."""
-    if text.startswith("×") and "…" in text:  # a speed-up interval: `×0.46…×0.87`
-        low, _, high = text.partition("…")
-        try:
-            return {"speedup_low": float(low[1:]), "speedup_high": float(high.lstrip("×"))}
-        except ValueError:
-            return None
-    value = text.removeprefix("±").strip()
+def _as_number(text: str) -> float | None:
+    """`41.2` -> 41.2, `2.0%` -> 0.02; None for what is not a number."""
     try:
-        if value.endswith("%"):
-            return {"relative": float(value[:-1]) / 100}
-        return {"absolute": float(value)}
+        return float(text[:-1]) / 100 if text.endswith("%") else float(text)
     except ValueError:
         return None
 
 
-def spread_numbers(spread: dict[str, str]) -> dict[str, float | int] | None:
-    """`{"p90": "41.2", "cv": "2.0%", "n": "120"}` as numbers: 41.2, 0.02, 120."""
-    out: dict[str, float | int] = {}
+def tolerance_numbers(text: str) -> dict[str, Any] | None:
+    """The judge's tolerance as numbers: `±5%` is relative 0.05, `±0.025` absolute 0.025,
+    `×0.75…×1.56` the speed-up interval [0.75, 1.56]; None when nothing was judged."""
+    if text.startswith("×") and "…" in text:
+        low, high = (_as_number(side.strip().removeprefix("×")) for side in text.split("…", 1))
+        return {"speedup": [low, high]} if low is not None and high is not None else None
+    value = text.removeprefix("±").strip()
+    number = _as_number(value)
+    if number is None:
+        return None
+    return {"relative": number} if value.endswith("%") else {"absolute": number}
+
+
+def spread_numbers(spread: dict[str, str]) -> dict[str, Any] | None:
+    """`{"p90": "41.2", "cv": "2.0%", "n": "120"}` as numbers: 41.2, 0.02, 120. A key that
+    names a kind (`"kind": "rounds"`) stays the word it is."""
+    out: dict[str, Any] = {}
     for key, text in spread.items():
-        if key in ("n", "rounds"):
-            out[key] = int(text)
-        elif text.endswith("%"):
-            out[key] = float(text[:-1]) / 100
+        number = _as_number(text)
+        if number is None:
+            out[key] = text
+        elif key in ("n", "rounds"):
+            out[key] = int(number)
         else:
-            out[key] = float(text)
+            out[key] = number
     return out or None
 
 

@@ -54,6 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "cores: {cores}, threads used: {threads}",
     },
     "machine.driver": {"ru": "драйвер", "en": "driver"},
+    "machine.unnamed": {"ru": "не указано", "en": "not named"},
     "machine.commit": {"ru": "коммит", "en": "commit"},
     "homework": {"ru": "ДЗ", "en": "HW"},
     "machine.versions": {"ru": "Версии", "en": "Versions"},

@@ -55,7 +55,7 @@ def check_run(
                     "message": one_line(cause_text(cell, lang) or cell.verdict)[:64_000],
                 }
             )
-    title = one_line(f"{t('verdict.' + report.verdict, lang)} · {report.team} HW-{report.homework}")
+    title = one_line(f"{t('verdict.' + report.verdict, lang)} · {_slot(report, lang)}")
     return CheckRun(
         NAME,
         head_sha,
@@ -67,9 +67,12 @@ def check_run(
     )
 
 
+def _slot(report: Report, lang: Lang) -> str:
+    """`ml_masters HW-2`, or `ml_masters ДЗ-2` in a Russian course."""
+    return f"{report.team} {t('homework', lang)}-{report.homework}"
+
+
 def status(report: Report, lang: Lang) -> tuple[str, str]:
     """(state, description) for the commit-status fallback; descriptions stop at 140."""
-    description = one_line(
-        f"{t('verdict.' + report.verdict, lang)}: {report.team} HW-{report.homework}"
-    )
+    description = one_line(f"{t('verdict.' + report.verdict, lang)}: {_slot(report, lang)}")
     return STATE[report.verdict], description[:140]
