@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 MCV = [sys.executable, "-m", "validator"]
 OTHER_CPU = "Some other CPU, 64 cores"
+SEEN: dict[tuple[str, str], list[Any]] = {}  # (task, run) -> (ms, speed-up, interval) each
 
 
 def sh(*args: str) -> subprocess.CompletedProcess[str]:
@@ -78,6 +79,13 @@ def reproduce(manifest: Path, out: Path, min_seconds: float) -> dict[str, Any]:
     if not path.exists():
         raise SystemExit(f"reproduce failed for {manifest}: {done.stderr[-2000:]}")
     record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    for run in record["runs"]:
+        speedup, cpu = run.get("speedup"), run.get("cpu") or {}
+        if cpu:
+            SEEN.setdefault((manifest.parent.name, run["label"]), []).append(
+                (cpu["ms"]["median"], speedup and speedup["value"],
+                 speedup and (speedup["ci_low"], speedup["ci_high"]))
+            )  # fmt: skip
     return record
 
 
@@ -211,6 +219,13 @@ def main() -> int:
                             f"{label} {metric} ({got})"
                         )
     print("\n".join(lines))
+    print("median ms and speed-up [95% interval], process by process (the first: the team's):")
+    for (task, label), seen in SEEN.items():
+        figures = ", ".join(
+            f"{ms:.3g}" + (f" x{s:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]" if s else "")
+            for ms, s, ci in seen
+        )
+        print(f"  {task} {label}: {figures}")
     print(f"false alarms: {false_alarms} of {judged} honest cells ({grey} grey: not resolved here)")
     print(f"planted lies caught: {caught} of {planted}")
     print(f"took {time.perf_counter() - started:.0f} s")

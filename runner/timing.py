@@ -1,9 +1,10 @@
 """Paired latency: interleaved rounds over workers, timed by the coordinator's clock.
 
-A round takes one evaluation sample (cycling through distinct ones) and asks each model
-`PER_ROUND` times, the order of the models alternating round by round (A B, B A, ...), so
-the machine's drift lands on both alike. A speed-up is a ratio measured round by round,
-its interval a bootstrap over rounds; the original's drift across the rounds is recorded.
+A round takes one evaluation sample (cycling through distinct ones) and asks the models
+in turn, `PER_ROUND` times each (A B A B ..., the next round B A B A ...), so the
+machine's drift and its bursts of noise land on both alike. A speed-up is a ratio
+measured round by round, its interval a bootstrap over rounds; the original's drift
+across the rounds is recorded.
 The statistics are pure functions over the rounds; `loop` is the only part that calls.
 """
 
@@ -60,9 +61,11 @@ def loop(
     while True:
         index = cycle[len(out.times) % len(cycle)]
         times: list[list[float]] = [[] for _ in calls]
-        order = range(len(calls)) if len(out.times) % 2 == 0 else reversed(range(len(calls)))
-        for model in order:
-            times[model] = [calls[model](index) for _ in range(PER_ROUND)]
+        forward = len(out.times) % 2 == 0
+        order = list(range(len(calls))) if forward else list(reversed(range(len(calls))))
+        for _ in range(PER_ROUND):  # A B A B ...: a burst of noise lands on both
+            for model in order:
+                times[model].append(calls[model](index))
         out.fresh.append(index not in seen)
         seen.add(index)
         out.samples.append(index)
