@@ -452,7 +452,8 @@ def decoding_of(state: dict[str, Any], answers: Answers, task: Any) -> Decoding 
     return Decoding(
         max_new_tokens=limit,
         derived_from=str(budget[1]),
-        eos_token_id=[],
+        eos_token_id=[int(i) for i in state.get("eos") or []],
+        overridden={str(k): str(v) for k, v in (state.get("overridden") or {}).items()},
         new_tokens_mean=sum(steps) / len(steps) if steps else None,
         new_tokens_max=max(steps, default=None),
         ended_without_eos=sum(n >= limit for n in steps),

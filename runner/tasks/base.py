@@ -79,7 +79,11 @@ class Task(ABC):
         adapter: the decoding budget a generating task derived from the references."""
         if self.decoding is None:
             return {}
-        return {"budget": [self.decoding.max_new_tokens, self.decoding.derived_from]}
+        return {
+            "budget": [self.decoding.max_new_tokens, self.decoding.derived_from],
+            "eos": list(self.decoding.eos_token_id),
+            "overridden": dict(self.decoding.overridden),
+        }
 
     def restore(self, state: dict[str, Any]) -> None:  # noqa: B027 - most need nothing
         """In a worker, which never runs `prepare` (it never sees references): load what

@@ -85,7 +85,7 @@ class Hostile(Plain):
     def start(self, request: Request) -> Session:
         argv = request.argv
         job = Path(argv[-1]).read_text() if argv[1:3] == ["-m", "runner.worker"] else ""
-        if job and '"run_index": 1' in job:
+        if job and '"run_index": 0' not in job:
             argv = [argv[0], str(self.script), argv[-1]]
         return super().start(dataclasses.replace(request, argv=argv))
 

@@ -7,12 +7,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import numpy as np
 import pytest
 
-from runner.backends import Generated
-from runner.errors import RunnerError
-from runner.harness import decoding_record
+from runner.coordinator import Answers, WorkerFailed, decoding_of
 from runner.tasks import decoding
 from tests.runner.test_equivalence import run_in_process
 
@@ -67,16 +64,14 @@ def test_greedy_replaces_search_and_length_settings_and_keeps_the_prompt() -> No
 
 
 def test_a_generate_that_runs_past_the_budget_fails_the_run() -> None:
-    setup = decoding.Decoding(4, "x", [5])
-    task = SimpleNamespace(decoding=setup)
-    ids = np.zeros((1, 9))
-    with pytest.raises(
-        RunnerError, match="took 9 decoding steps on sample 2, past max_new_tokens 4"
-    ):
-        decoding_record(task, [Generated(ids, 3), Generated(ids, 9)])
-    record = decoding_record(task, [Generated(ids, 3), Generated(ids, 4)])
+    state = {"budget": [4, "x"], "eos": [5], "overridden": {"num_beams": "5"}}
+    task = SimpleNamespace(generates=True)
+    with pytest.raises(WorkerFailed, match="took 9 decoding steps on sample 2, past max_new"):
+        decoding_of(state, Answers(["a", "b"], {}, {0: 3, 1: 9}), task)
+    record = decoding_of(state, Answers(["a", "b"], {}, {0: 3, 1: 4}), task)
     assert record is not None
     assert (record.new_tokens_max, record.ended_without_eos, record.new_tokens_mean) == (4, 1, 3.5)
+    assert (record.eos_token_id, record.overridden) == ([5], {"num_beams": "5"})
 
 
 def with_generation_config(source: Path, target: Path, values: dict[str, Any]) -> Path:

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from runner import equivalence as eq
-from runner.harness import Job, execute
 from runner.recipes import onnx_export
 from runner.trackers.latency import LatencySettings
+from tests.runner.test_coordinator import Hostile
 from tests.runner.test_reproduce import write_manifest
 from validator.manifest.schema import Manifest
 from validator.verification import RunRecord
@@ -94,22 +94,32 @@ CASES = {
 
 
 def run_in_process(
-    root: Path, model: Path, run: dict[str, Any], task: str = "token-classification"
+    root: Path,
+    model: Path,
+    run: dict[str, Any],
+    task: str = "token-classification",
+    patch: str = "",
 ) -> RunRecord:
-    """One run through the harness in this process, so a test may patch the recipe."""
+    """One run through the coordinator, its worker (a plain child process) started with
+    `patch` applied first, so a test may change a recipe; the original answers for it."""
+    from runner.execute import Settings, reproduce
+
     dataset, metric = CASES[task]
-    path = write_manifest(root, model, task, dataset, metric, [run], samples=4)
+    runs = [{"label": "Оригинал", "method": "original"}, run]
+    path = write_manifest(root, model, task, dataset, metric, runs, samples=4)
     manifest = Manifest.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-    job = Job(
-        manifest.model_dump_json(),
-        str(path.parent),
-        0,
-        "cpu",
-        1,
-        str(root / "work"),
-        LatencySettings(warmup=1, min_iterations=3, min_seconds=0.0),
+    script = root / "patched-worker.py"
+    script.write_text(
+        "import sys\n" + patch + "\nfrom runner.worker import main\nsys.exit(main(sys.argv[1]))\n"
     )
-    return execute(job, lambda phase: None)
+    settings = Settings(
+        threads=1, latency=LatencySettings(warmup=1, min_iterations=3, min_seconds=0.0)
+    )
+    record = reproduce(
+        path, manifest, "0" * 64, [run["label"]], settings, lambda *a: None, Hostile(script)
+    )
+    (only,) = record.runs
+    return only
 
 
 def test_the_tokenizer_order_is_not_forward_order(tiny_models: dict[str, Path]) -> None:
@@ -127,15 +137,17 @@ def test_the_tokenizer_order_is_not_forward_order(tiny_models: dict[str, Path]) 
     ]
 
 
-def test_the_old_export_order_fails_the_run(
-    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_old_export_order_fails_the_run(tiny_models: dict[str, Path], tmp_path: Path) -> None:
     """Regression: graph inputs named in the tokenizer's order (main before the fix) feed
     attention_mask to the token-type embeddings; the run must fail, not score."""
-    monkeypatch.setattr(onnx_export, "forward_order", lambda model, names: names)
-    record = run_in_process(
-        tmp_path, tiny_models["token-classification"], {"label": "O", "method": "onnx"}
+    patch = (
+        "from runner.recipes import onnx_export\n"
+        "onnx_export.forward_order = lambda model, names: names\n"
     )
+    record = run_in_process(
+        tmp_path, tiny_models["token-classification"], {"label": "O", "method": "onnx"},
+        patch=patch,
+    )  # fmt: skip
     assert record.status == "failed"
     assert record.error is not None
     assert "a lossless recipe must reproduce the original's outputs" in record.error
@@ -205,16 +217,17 @@ def test_a_lossy_recipe_records_its_agreement(
 
 
 def test_a_lossy_recipe_that_changed_nothing_fails(
-    tiny_models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_models: dict[str, Path], tmp_path: Path
 ) -> None:
     """Caught from the outputs, whatever the recipe: here an `fp16` that kept fp32."""
-    from runner.recipes.base import save_torch
-    from runner.recipes.half import Fp16
-
-    monkeypatch.setattr(Fp16, "build", lambda self, ctx: save_torch(ctx.base_model(), ctx))
+    patch = (
+        "from runner.recipes.base import save_torch\n"
+        "from runner.recipes.half import Fp16\n"
+        "Fp16.build = lambda self, ctx: save_torch(ctx.base_model(), ctx)\n"
+    )
     run = {"label": "H", "method": "fp16"}
     record = run_in_process(
-        tmp_path, tiny_models["text-classification"], run, "text-classification"
+        tmp_path, tiny_models["text-classification"], run, "text-classification", patch
     )
     assert record.status == "failed"
     assert "the method changed nothing" in (record.error or "")
