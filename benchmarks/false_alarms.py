@@ -71,7 +71,7 @@ def tasks(root: Path) -> dict[str, Path]:
     return {"demo": REPO / "submissions" / "demo" / "hw-3.yaml", "text": text, "ner": ner}
 
 
-def reproduce(manifest: Path, out: Path, min_seconds: float) -> dict[str, Any]:
+def reproduce(manifest: Path, out: Path, min_seconds: float, name: str) -> dict[str, Any]:
     done = sh(
         *MCV, "reproduce", str(manifest), "--out", str(out), "--min-seconds", str(min_seconds)
     )
@@ -82,7 +82,7 @@ def reproduce(manifest: Path, out: Path, min_seconds: float) -> dict[str, Any]:
     for run in record["runs"]:
         speedup, cpu = run.get("speedup"), run.get("cpu") or {}
         if cpu:
-            SEEN.setdefault((manifest.parent.name, run["label"]), []).append(
+            SEEN.setdefault((name, run["label"]), []).append(
                 (cpu["ms"]["median"], speedup and speedup["value"],
                  speedup and (speedup["ci_low"], speedup["ci_high"]))
             )  # fmt: skip
@@ -180,7 +180,7 @@ def main() -> int:
                 continue
             work = root / f"out-{name}"
             print(f"[{name}] team record (one process)", file=sys.stderr)
-            team = reproduce(manifest, work / "team", args.min_seconds)
+            team = reproduce(manifest, work / "team", args.min_seconds, name)
             cpu = team["fingerprint"]["cpu_model"]
             folder = manifest.parent
             team_path = work / "team" / "verification.json"
@@ -195,7 +195,7 @@ def main() -> int:
             for rerun in range(args.reruns):
                 print(f"[{name}] runner re-run {rerun + 1}/{args.reruns}", file=sys.stderr)
                 out = work / f"rerun-{rerun}"
-                reproduce(manifest, out, args.min_seconds)
+                reproduce(manifest, out, args.min_seconds, name)
                 record = out / "verification.json"
                 for hw, team_file in (("same", same_hw), ("other", other_hw)):
                     report = compare(team_file, record, out / f"cmp-{hw}")

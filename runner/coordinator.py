@@ -379,7 +379,7 @@ def latency_of(
     return Latency(
         device=device,  # type: ignore[arg-type]
         ms=spread(pooled).model_copy(update={"median": median}),
-        cold_ms=rounds.times[0][model][0],
+        cold_ms=rounds.firsts[0][model] if rounds.firsts else rounds.times[0][model][0],
         warmup=0,
         threads=threads,
         clock="coordinator",

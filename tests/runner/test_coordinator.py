@@ -203,7 +203,8 @@ def rounds(a: list[float], b: list[float], samples: list[int] | None = None) -> 
         fresh.append(index not in seen)
         seen.add(index)
     times = [[[x] * timing.PER_ROUND, [y] * timing.PER_ROUND] for x, y in zip(a, b, strict=True)]
-    return timing.Rounds(samples, times, fresh, 1.0)
+    firsts = [[x, y] for x, y in zip(a, b, strict=True)]
+    return timing.Rounds(samples, times, fresh, 1.0, firsts)
 
 
 def test_speedup_interval_drift_and_cache_from_rounds() -> None:
@@ -218,8 +219,8 @@ def test_speedup_interval_drift_and_cache_from_rounds() -> None:
     assert timing.drift(rounds(slowing, b), 0) > 0.3
     assert abs(timing.drift(rounds(a, b), 0)) < 0.1
     cached = rounds(a, b)
-    for r, fresh in zip(cached.times, cached.fresh, strict=True):
-        r[1] = [1.0] + [0.01] * (timing.PER_ROUND - 1) if fresh else [0.01] * timing.PER_ROUND
+    for first, fresh in zip(cached.firsts, cached.fresh, strict=True):
+        first[1] = 1.0 if fresh else 0.01
     assert timing.cache_finding(cached, 1) is not None
     assert timing.cache_finding(rounds(a, b), 1) is None
 
