@@ -257,7 +257,7 @@ def _cells(
         )
     if reported.vram_mb is not None:
         loc = ("runs", index, "reported", "vram_mb")
-        vram = memory.vram_peak_allocated_mb if memory else None
+        vram = (memory.vram_peak_allocated_mb or memory.vram_nvml_mb) if memory else None
         if report.device != "cuda" or vram is None:
             cells.append(
                 Cell(
