@@ -333,25 +333,45 @@ def same_answer(a: Any, b: Any) -> bool:
 
 
 class Clock:
-    """Timed queries of one worker: prepared frames, each round trip less its echo."""
+    """Timed queries of one worker, on the coordinator's clock. The channel's own round
+    trip is measured with echoes of the same inputs, a few before the rounds and one after
+    each of the worker's blocks (so it follows the machine as the rounds go); once the
+    rounds are done each call has its sample's median echo taken off (`correct`)."""
 
     def __init__(self, worker: Worker, samples: list[Sample], cycle: list[int]) -> None:
         self.worker = worker
         self.samples = samples
-        self.echo_ms: dict[int, float] = {}
+        self.echoes: dict[int, list[float]] = {i: [] for i in cycle}
         self.answers: dict[int, list[Any]] = {i: [] for i in cycle}
         for index in cycle:
-            times = [worker.timed(query("echo", samples[index]))[0] for _ in range(ECHOES)]
-            self.echo_ms[index] = float(np.median(times))
+            for _ in range(ECHOES):
+                self.echo(index)
 
     def __call__(self, index: int) -> float:
         data = query("time", self.samples[index])  # encoded before the clock starts
         elapsed, frame = self.worker.timed(data)
         self.answers[index].append(protocol.unpack(frame.header.get("prediction")))
-        return max(elapsed - self.echo_ms[index], 0.0)
+        return elapsed
+
+    def echo(self, index: int) -> None:
+        self.echoes[index].append(self.worker.timed(query("echo", self.samples[index]))[0])
+
+    def correct(self, rounds: timing.Rounds, model: int) -> None:
+        """Take each call's channel cost off, in place: its sample's median echo."""
+        median = {i: float(np.median(e)) for i, e in self.echoes.items() if e}
+        for r, index in enumerate(rounds.samples):
+            cost = median.get(index, 0.0)
+            rounds.times[r][model] = [max(t - cost, 0.0) for t in rounds.times[r][model]]
+            if rounds.firsts:
+                rounds.firsts[r][model] = max(rounds.firsts[r][model] - cost, 0.0)
 
     def pipe_ms(self) -> float:
-        return float(np.median(list(self.echo_ms.values())))
+        return float(np.median([t for e in self.echoes.values() for t in e]))
+
+    def pipe_iqr_ms(self) -> float:
+        pooled = [t for e in self.echoes.values() for t in e]
+        low, high = np.percentile(pooled, [25, 75])
+        return float(high - low)
 
 
 def audit_answers(clock: Clock, task: Any, answers: Answers, samples: list[Sample]) -> str | None:
@@ -388,6 +408,7 @@ def latency_of(
         rounds=len(rounds.times),
         drift=timing.drift(rounds, model),
         pipe_ms=clock.pipe_ms(),
+        pipe_iqr_ms=clock.pipe_iqr_ms(),
         timing=mode,  # type: ignore[arg-type]
     )
 
@@ -668,7 +689,7 @@ class Coordinator:
     ) -> tuple[tuple[Clock, Latency], Speedup | None, str | None]:
         settings = self.latency
         mine = Clock(worker, samples, cycle)
-        cold = mine(cycle[0])
+        cold = max(mine(cycle[0]) - mine.pipe_ms(), 0.0)
         paired = not is_original and self.original is not None
         clocks: list[Clock] = [mine]
         if self.original is not None and paired:  # the original's own inputs, same rows
@@ -680,7 +701,10 @@ class Coordinator:
             settings.min_iterations,
             settings.min_seconds,
             settings.max_seconds,
+            after_block=[c.echo for c in clocks],
         )
+        for model, clock in enumerate(clocks):
+            clock.correct(rounds, model)
         index = 1 if paired else 0
         mode = "interleaved" if paired else "alone"
         latency = latency_of(rounds, index, self.device, self.threads, mine, mode)

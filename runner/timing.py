@@ -51,6 +51,7 @@ def loop(
     min_calls: int,
     min_seconds: float,
     max_seconds: float,
+    after_block: Sequence[Callable[[int], None]] | None = None,
 ) -> Rounds:
     """Rounds until each model has `min_calls` calls, `min_seconds` of timing each and at
     least MIN_ROUNDS rounds; or `max_seconds` in all (with two rounds at least)."""
@@ -70,6 +71,8 @@ def loop(
         for model in order:
             firsts[model] = calls[model](index)
             times[model] = [calls[model](index) for _ in range(PER_ROUND)]
+            if after_block:
+                after_block[model](index)
         out.firsts.append(firsts)
         out.fresh.append(index not in seen)
         seen.add(index)

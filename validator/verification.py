@@ -53,6 +53,9 @@ class Latency(StrictModel):
         None, description="Relative change of this model's speed over its rounds."
     )
     pipe_ms: float | None = Field(None, description="The channel's round trip, taken off.")
+    pipe_iqr_ms: float | None = Field(
+        None, description="Its interquartile range: what taking it off leaves uncertain."
+    )
     timing: Literal["interleaved", "alone", "blocks"] | None = Field(
         None, description="Timed in rounds with the original, alone, or in blocks."
     )
@@ -62,6 +65,13 @@ class Latency(StrictModel):
         if self.ci_low is None or self.ci_high is None or self.ms.median <= 0:
             return None
         return (self.ci_high - self.ci_low) / 2 / self.ms.median
+
+    def resolution_rel(self) -> float:
+        """What the channel's uncertainty leaves unresolved, relative to the median: a
+        model about as fast as the pipe cannot be timed finer than that."""
+        if not self.pipe_iqr_ms or self.ms.median <= 0:
+            return 0.0
+        return min(self.pipe_iqr_ms / self.ms.median, 5.0)
 
 
 class Speedup(StrictModel):

@@ -127,12 +127,17 @@ def judge_memory(
 
 
 def judge_latency_interval(
-    reported: float, median: float, interval_rel: float, drift: float, tol: Tolerance
+    reported: float,
+    median: float,
+    interval_rel: float,
+    drift: float,
+    tol: Tolerance,
+    resolution: float = 0.0,
 ) -> Judgement:
     """A latency on the same hardware, against what the runner resolved: its median's
     interval, the drift it saw, and the course floor. Outside that but within the
     plausibility band the machine cannot tell (grey); beyond the band it is a discrepancy."""
-    allowed = interval_rel + abs(drift) + tol.latency_rel
+    allowed = interval_rel + abs(drift) + tol.latency_rel + resolution
     text = f"±{allowed:.0%}"
     basis = {
         "ci": f"±{interval_rel:.0%}",
@@ -158,13 +163,17 @@ def judge_speedup_interval(
     rounds: int,
     same_hardware: bool,
     tol: Tolerance,
+    resolution: float = 0.0,
 ) -> Judgement:
     """A claimed speed-up over the original against the runner's paired measurement: its
-    interval widened by the course floor. On other hardware a claim off by less than the
-    plausibility band is not comparable here (grey), beyond it a discrepancy."""
-    lo, hi = low * (1 - tol.speedup_rel), high * (1 + tol.speedup_rel)
+    interval widened, in ratio, by the course floor and by what the channel leaves
+    unresolved for a model about as fast as the pipe (`resolution`, relative). On other
+    hardware a claim off by less than the plausibility band is not comparable here
+    (grey), beyond it a discrepancy."""
+    widen = 1 + tol.speedup_rel + resolution
+    lo, hi = low / widen, high * widen
     text = f"×{lo:.2f}…×{hi:.2f}"
-    basis = {"rounds": str(rounds), "floor": f"{tol.speedup_rel:.0%}"}
+    basis = {"rounds": str(rounds), "floor": f"{widen - 1:.0%}"}
     params = {
         "claimed": f"{claimed:.2f}",
         "measured": f"{measured:.2f}",

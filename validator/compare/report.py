@@ -175,8 +175,9 @@ def _measured_cell(
         "high": f"{latency.ci_high:.3g}",
         "rounds": str(latency.rounds or 0),
     }
+    resolution = latency.resolution_rel()
     absolute = policy.judge_latency_interval(
-        reported, measured, latency.interval_rel() or 0.0, latency.drift or 0.0, tol
+        reported, measured, latency.interval_rel() or 0.0, latency.drift or 0.0, tol, resolution
     )
     if is_original:
         if same_hardware:
@@ -204,6 +205,7 @@ def _measured_cell(
         speedup.rounds,
         same_hardware,
         tol,
+        resolution,
     )
     grey = judgement.verdict == "unverifiable"
     return Cell(

@@ -76,8 +76,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "median's CI {ci}, drift {drift}, floor {floor}",
     },
     "basis.paired": {
-        "ru": "ускорение, {rounds} парных раундов, пол {floor}",
-        "en": "speed-up, {rounds} paired rounds, floor {floor}",
+        "ru": "ускорение, {rounds} парных раундов, расширено на {floor}",
+        "en": "speed-up, {rounds} paired rounds, widened {floor}",
     },
     "spread.latency-rounds": {
         "ru": "медиана; 95% ДИ {low}…{high}, раундов {rounds}",
