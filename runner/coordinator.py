@@ -512,6 +512,7 @@ class Coordinator:
         self.original_label = ""
         self.reference: Answers | None = None
         self.original_samples: list[Sample] = []
+        self.original_latency: float | None = None  # its median, timed alone
 
     def start(self, plan: Plan, prepared: Prepared) -> Worker:
         job_file = plan.request.read_only[-1] / "job.json"
@@ -721,6 +722,18 @@ class Coordinator:
                 original_drift=timing.drift(rounds, 0),
                 timing="interleaved",
             )
+        if speedup is not None:  # on the original's time base: base / run is the speed-up
+            base = self.original_latency or float(np.median(rounds.pooled(0)))
+            latency = latency.model_copy(
+                update={
+                    "ms": latency.ms.model_copy(update={"median": base / speedup.value}),
+                    "ci_low": base / speedup.ci_high,
+                    "ci_high": base / speedup.ci_low,
+                    "paired_ms": latency.ms.median,
+                }
+            )
+        elif is_original:
+            self.original_latency = latency.ms.median
         cache = timing.cache_finding(rounds, index)
         return (mine, latency), speedup, cache
 

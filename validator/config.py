@@ -39,7 +39,7 @@ class Tolerance(StrictModel):
         description="Floor on top of the measured interval and drift: latency, same hardware.",
     )
     speedup_rel: float = Field(
-        0.25,
+        0.35,
         gt=0,
         le=5,
         description="Floor widening the measured speed-up interval, each side (relative).",

@@ -53,6 +53,11 @@ class Latency(StrictModel):
         None, description="Relative change of this model's speed over its rounds."
     )
     pipe_ms: float | None = Field(None, description="The channel's round trip, taken off.")
+    paired_ms: float | None = Field(
+        None,
+        description="A paired run: its own median in the rounds. `ms.median` is then the "
+        "original's median timed alone over the speed-up, on the original's time base.",
+    )
     pipe_iqr_ms: float | None = Field(
         None, description="Its interquartile range: what taking it off leaves uncertain."
     )
@@ -71,7 +76,7 @@ class Latency(StrictModel):
         model about as fast as the pipe cannot be timed finer than that."""
         if not self.pipe_iqr_ms or self.ms.median <= 0:
             return 0.0
-        return min(self.pipe_iqr_ms / self.ms.median, 5.0)
+        return min(self.pipe_iqr_ms / self.ms.median, 0.5)
 
 
 class Speedup(StrictModel):
