@@ -72,11 +72,12 @@ class Latency(StrictModel):
         return (self.ci_high - self.ci_low) / 2 / self.ms.median
 
     def resolution_rel(self) -> float:
-        """What the channel's uncertainty leaves unresolved, relative to the median: a
-        model about as fast as the pipe cannot be timed finer than that."""
+        """What the channel's uncertainty leaves unresolved, relative to the median (half
+        the echo's interquartile range, capped at 0.5): a model about as fast as the pipe
+        cannot be timed finer than that."""
         if not self.pipe_iqr_ms or self.ms.median <= 0:
             return 0.0
-        return min(self.pipe_iqr_ms / self.ms.median, 0.5)
+        return min(self.pipe_iqr_ms / 2 / self.ms.median, 0.5)
 
 
 class Speedup(StrictModel):
