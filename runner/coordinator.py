@@ -548,6 +548,9 @@ class Coordinator:
         """The original, resident for every run: its answers are the reference outputs."""
         self.report(plan.label, "starting the original's worker (kept for every run)")
         self.original = self.start(plan, prepared)
+        # Whether the task generates (Whisper does, a CTC model does not) is read from
+        # the model's config by our own worker, never by this process.
+        self.task.generates = bool(self.original.built.get("generates"))
         self.original_label = plan.label
         self.original_samples = prepared.samples
         self.report(plan.label, f"asking the original model {len(prepared.samples)} samples")
@@ -590,6 +593,8 @@ class Coordinator:
         if worker is None:
             report("starting the worker")
             worker = self.start(plan, prepared)
+            if self.original is None:  # no original to say it: the run's own worker does
+                self.task.generates = bool(worker.built.get("generates"))
         try:
             record = self._passes(plan, prepared, worker, is_original, started, report)
         except WorkerFailed as exc:
