@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import secrets
 import threading
@@ -92,6 +93,7 @@ class Worker:
         self.session, self.label, self.progress = session, label, progress
         self.timeout_s = timeout_s
         self.deadline = time.monotonic() + timeout_s
+        self.resident = False
         self.timed_out = False
         self.built: dict[str, Any] = {}
         self.before_load_bytes = 0
@@ -107,6 +109,12 @@ class Worker:
 
     def renew(self) -> None:
         self.deadline = time.monotonic() + self.timeout_s
+
+    def keep(self) -> None:
+        """Resident for every run (the original): its timeout counts only while it is
+        asked, never while another run's worker builds or hangs."""
+        self.resident = True
+        self.deadline = math.inf
 
     def _read(self) -> protocol.Frame:
         try:
@@ -136,10 +144,19 @@ class Worker:
     def call(self, data: bytes) -> protocol.Frame:
         """Send one encoded frame; the reply, with progress frames passed on."""
         expected = nonce_of(data) if data else None
+        if self.resident:
+            self.deadline = time.monotonic() + self.timeout_s
         try:
             protocol.write(self.session.stdin, data)
         except (OSError, ValueError) as exc:
             raise WorkerFailed("failed", self._death(str(exc))) from None
+        try:
+            return self._reply(expected)
+        finally:
+            if self.resident:
+                self.deadline = math.inf
+
+    def _reply(self, expected: int | None) -> protocol.Frame:
         while True:
             frame = self._read()
             if "phase" in frame.header:
@@ -156,6 +173,8 @@ class Worker:
         """One query's round trip on the coordinator's clock, ms."""
         expected = nonce_of(data)
         stdin, stdout = self.session.stdin, self.session.stdout
+        if self.resident:
+            self.deadline = time.monotonic() + self.timeout_s
         began = time.perf_counter()
         try:
             stdin.write(data)
@@ -164,6 +183,8 @@ class Worker:
         except (protocol.ProtocolError, OSError, ValueError) as exc:
             raise WorkerFailed("failed", self._death(str(exc))) from None
         elapsed = (time.perf_counter() - began) * 1e3
+        if self.resident:
+            self.deadline = math.inf
         if frame.header.get("n") != expected:
             raise WorkerFailed("failed", FOREIGN_FRAME)
         if "error" in frame.header or "phase" in frame.header:
@@ -548,6 +569,7 @@ class Coordinator:
         """The original, resident for every run: its answers are the reference outputs."""
         self.report(plan.label, "starting the original's worker (kept for every run)")
         self.original = self.start(plan, prepared)
+        self.original.keep()
         # Whether the task generates (Whisper does, a CTC model does not) is read from
         # the model's config by our own worker, never by this process.
         self.task.generates = bool(self.original.built.get("generates"))
@@ -587,8 +609,6 @@ class Coordinator:
     def _measure(self, plan: Plan, prepared: Prepared, started: float) -> RunRecord:
         is_original = self.original is not None and plan.label == self.original_label
         report = lambda phase: self.report(plan.label, phase)  # noqa: E731
-        if self.original is not None:  # resident for every run: each run's timeout anew
-            self.original.renew()
         worker = self.original if is_original else None
         if worker is None:
             report("starting the worker")
