@@ -107,9 +107,6 @@ class Worker:
                 self.session.kill()
                 return
 
-    def renew(self) -> None:
-        self.deadline = time.monotonic() + self.timeout_s
-
     def keep(self) -> None:
         """Resident for every run (the original): its timeout counts only while it is
         asked, never while another run's worker builds or hangs."""

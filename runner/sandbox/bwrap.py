@@ -163,25 +163,32 @@ class Bwrap:
     def python(self) -> str:
         return sys.executable
 
-    def start(self, request: Request) -> Session:
-        """Start the request inside the sandbox, its stdin and stdout the channel."""
+    def _launch(self, request: Request, etc: Path) -> tuple[list[str], dict[str, str], RunCgroup]:
+        """What both ways of running need: the binds checked, bwrap's argv, the
+        allow-listed environment (bwrap and its init get it too, what /proc/1/environ
+        inside shows) and the run's cgroup. `etc` holds the synthetic passwd and group."""
         check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
         scratch = request.scratch
         env = environment(scratch, scratch, request.threads)
+        files = synthetic_etc(etc, scratch)
+        cmd = [
+            *command(request.read_only, scratch, request.device, request.limits, files),
+            *request.argv,
+        ]
+        try:
+            cgroup = RunCgroup(self.place, request.limits)
+        except OSError as exc:
+            raise RunnerError(
+                f"--sandbox bwrap: cannot create the run's cgroup in "
+                f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
+            ) from None
+        return cmd, env, cgroup
+
+    def start(self, request: Request) -> Session:
+        """Start the request inside the sandbox, its channel on pipes of its own."""
         etc = tempfile.mkdtemp(prefix="mcv-etc-")
         try:
-            files = synthetic_etc(Path(etc), scratch)
-            cmd = [
-                *command(request.read_only, scratch, request.device, request.limits, files),
-                *request.argv,
-            ]
-            try:
-                cgroup = RunCgroup(self.place, request.limits)
-            except OSError as exc:
-                raise RunnerError(
-                    f"--sandbox bwrap: cannot create the run's cgroup in "
-                    f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
-                ) from None
+            cmd, env, cgroup = self._launch(request, Path(etc))
             try:
                 session = _session(cmd, env, cgroup, request)
             except BaseException:
@@ -203,24 +210,8 @@ class Bwrap:
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run the request inside the sandbox; stdout lines go to `on_line` as they come."""
-        check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
-        scratch = request.scratch
-        # The whole tree starts from the allow-list: bwrap and its init get it as their
-        # environment (what /proc/1/environ inside shows), and pass it on unchanged.
-        env = environment(scratch, scratch, request.threads)
         with tempfile.TemporaryDirectory(prefix="mcv-etc-") as etc:
-            files = synthetic_etc(Path(etc), scratch)
-            cmd = [
-                *command(request.read_only, scratch, request.device, request.limits, files),
-                *request.argv,
-            ]
-            try:
-                cgroup = RunCgroup(self.place, request.limits)
-            except OSError as exc:
-                raise RunnerError(
-                    f"--sandbox bwrap: cannot create the run's cgroup in "
-                    f"{self.place.folders[0]}: {exc.strerror}; nothing was run"
-                ) from None
+            cmd, env, cgroup = self._launch(request, Path(etc))
             try:
                 return _watched(cmd, env, cgroup, request, on_line)
             finally:
