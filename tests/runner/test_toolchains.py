@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sysconfig
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ OFFLINE = ("--no-index",)  # nothing to fetch: these pins name only what is on d
 
 
 @pytest.fixture
-def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Toolchain]:
+def chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Toolchain:
     """A registered toolchain `probe` whose pins file lives in tmp_path."""
     pins = tmp_path / "probe.txt"
     pins.write_text("# nothing to install\n")
