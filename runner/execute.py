@@ -45,6 +45,7 @@ class Settings:
     max_samples: int | None = None
     limits: Limits = field(default_factory=Limits)  # of a sandboxed run
     allow_custom: bool = False
+    remote_code: bool = False  # [course] remote_code: models with their own code, pinned
 
 
 def default_threads() -> int:
@@ -300,6 +301,7 @@ def reproduce(
                 settings.latency,
                 settings.max_samples,
                 allow_custom=settings.allow_custom,
+                remote_code=settings.remote_code,
             )
             for i in wanted
         }
