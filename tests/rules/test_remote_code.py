@@ -27,7 +27,7 @@ def mcv210(root: Path, model: dict[str, str]) -> list[Finding]:
 def local_model(root: Path, auto_map: bool) -> dict[str, str]:
     folder = root / "submissions" / "ml_masters" / "gigaam"
     folder.mkdir(parents=True)
-    config = {"architectures": ["GigaAMForCTC"]}
+    config: dict[str, object] = {"architectures": ["GigaAMForCTC"]}
     if auto_map:
         config["auto_map"] = {"AutoModelForCTC": "modeling_gigaam.GigaAMForCTC"}
     (folder / "config.json").write_text(json.dumps(config))

@@ -117,10 +117,10 @@ def build_gigaam(folder: Path, tripwire: Path, prelude: str = "") -> Path:
     (folder / "configuration_gigaam.py").write_text(wire + CONFIGURATION)
     (folder / "modeling_gigaam.py").write_text(wire + prelude + MODELING)
     (folder / "vocab.json").write_text(json.dumps(vocabulary()))
-    Wav2Vec2CTCTokenizer(
+    Wav2Vec2CTCTokenizer(  # type: ignore[no-untyped-call]
         str(folder / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|"
     ).save_pretrained(folder)
-    Wav2Vec2FeatureExtractor(
+    Wav2Vec2FeatureExtractor(  # type: ignore[no-untyped-call]
         feature_size=1, sampling_rate=16000, return_attention_mask=False
     ).save_pretrained(folder)
     return folder
