@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.builders import check, manifest
 from validator.findings import Finding, Severity
 
@@ -74,3 +76,18 @@ def test_a_model_without_its_own_code_is_not_mentioned(tmp_path: Path) -> None:
     course(tmp_path, False)
     assert mcv210(tmp_path, local_model(tmp_path, auto_map=False)) == []
     assert mcv210(tmp_path, {"id": "openai/whisper-small", "revision": SHA}) == []
+
+
+def test_a_hub_model_in_the_cache_says_it_by_its_cached_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.runner.hub_cache import add_repo, offline_cache
+
+    cache = offline_cache(monkeypatch, tmp_path / "hub")
+    config = {"auto_map": {"AutoModelForCTC": "modeling_x.X"}}
+    add_repo(cache, "model", "org/own-code", {"config.json": json.dumps(config).encode()}, SHA)
+    add_repo(cache, "model", "org/plain", {"config.json": b"{}"}, SHA)
+    course(tmp_path, False)
+    (found,) = mcv210(tmp_path, {"id": "org/own-code", "revision": SHA})
+    assert found.severity is Severity.ERROR
+    assert mcv210(tmp_path, {"id": "org/plain", "revision": SHA}) == []

@@ -187,3 +187,21 @@ def test_hostile_model_code_finds_no_reference_and_forges_nothing(
     assert not (tmp_path / "out").exists()
     for target, content in before.items():
         assert Path(target).read_bytes() == content
+
+
+def test_a_hub_model_fetches_its_code_only_when_allowed_and_pinned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runner.loading.model import resolve
+    from runner.loading.team import TeamFolder
+    from tests.runner.hub_cache import SHA, add_model_folder, offline_cache
+
+    cache = offline_cache(monkeypatch, tmp_path / "hub")
+    add_model_folder(cache, "org/gigaam-tiny", build_gigaam(tmp_path / "m", tmp_path / "log"))
+    team = TeamFolder.of(tmp_path / "submissions" / "t", "t")
+    snapshot = resolve("org/gigaam-tiny", SHA, team, remote_code=True)
+    assert (snapshot / "modeling_gigaam.py").is_file()
+    with pytest.raises(RunnerError, match=r"`revision: main`.*full 40-hex commit sha"):
+        resolve("org/gigaam-tiny", "main", team, remote_code=True)
+    with pytest.raises(RunnerError, match="the course does not allow"):
+        resolve("org/gigaam-tiny", SHA, team)

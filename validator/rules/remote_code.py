@@ -11,6 +11,7 @@ ship their code.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,11 +45,14 @@ def _has_auto_map(config: Path) -> bool:
 
 
 def _cached_config(model_id: str, revision: str | None) -> Path | None:
-    """The hub cache's config.json of this model at this revision: no network."""
+    """The hub cache's config.json of this model at this revision: no network. The cache
+    as the environment says now (huggingface_hub reads it once, at import)."""
     try:
         from huggingface_hub import try_to_load_from_cache
 
-        found = try_to_load_from_cache(model_id, "config.json", revision=revision)
+        found = try_to_load_from_cache(
+            model_id, "config.json", cache_dir=os.environ.get("HF_HUB_CACHE"), revision=revision
+        )
     except (ImportError, ValueError, OSError):
         return None
     return Path(found) if isinstance(found, str) else None
