@@ -57,8 +57,8 @@ def remote_code_refusal(allowed: bool, model_id: str, revision: str | None) -> s
     if not is_local_id(model_id) and not (revision and FULL_SHA.match(revision)):
         shown = f"`revision: {revision}`" if revision else "no `revision`"
         return (
-            f"its code runs only at a pinned commit, and `{model_id}` has {shown}: set "
-            "`model.revision` to the full 40-hex commit sha from the model page's history"
+            f"its code runs only at a pinned commit, and `{model_id}` has {shown}: set its "
+            "`revision` to the full 40-hex commit sha from the model page's history"
         )
     return None
 
@@ -180,6 +180,32 @@ def code_trusted(allowed: bool) -> bool:
             "(mcv reproduce --sandbox bwrap or docker); never unsandboxed"
         )
     return allowed
+
+
+PREPROCESSING_FILES = (
+    "preprocessor_config.json",
+    "processor_config.json",
+    "feature_extractor_config.json",
+    "tokenizer_config.json",
+)
+
+
+def check_preprocessing_code(folder: Path) -> None:
+    """Refuse a feature extractor, processor or tokenizer with its own code: they run in
+    the preparing step, beside the references, where no model's code ever runs."""
+    for name in PREPROCESSING_FILES:
+        path = folder / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, ValueError, RecursionError):
+            continue  # transformers says what is wrong with it, where it reads it
+        if isinstance(data, dict) and "auto_map" in data:
+            raise RunnerError(
+                f"model `{folder}`: `{name}` needs its own code (`auto_map`); only the "
+                "model's own classes may (in the sandboxed worker): the inputs are prepared "
+                "beside the references, with transformers' own feature extractors and "
+                "tokenizers only"
+            )
 
 
 def model_config(folder: Path, trusted: bool = False) -> Any:

@@ -61,6 +61,9 @@ class SpeechRecognition(Task):
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
         from transformers import AutoFeatureExtractor, AutoTokenizer
 
+        from runner.loading.model import check_preprocessing_code
+
+        check_preprocessing_code(self.folder)
         self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
         extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)

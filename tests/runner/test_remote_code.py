@@ -205,3 +205,16 @@ def test_a_hub_model_fetches_its_code_only_when_allowed_and_pinned(
         resolve("org/gigaam-tiny", "main", team, remote_code=True)
     with pytest.raises(RunnerError, match="the course does not allow"):
         resolve("org/gigaam-tiny", SHA, team)
+
+
+def test_a_feature_extractor_with_its_own_code_is_refused_in_prepare(tmp_path: Path) -> None:
+    from runner.tasks import TASKS
+
+    folder = build_gigaam(tmp_path / "m", tmp_path / "imported.log")
+    config = json.loads((folder / "preprocessor_config.json").read_text())
+    config["auto_map"] = {"AutoFeatureExtractor": "feature_gigaam.GigaAMFeatureExtractor"}
+    (folder / "preprocessor_config.json").write_text(json.dumps(config))
+    task = TASKS["automatic-speech-recognition"](folder, {})
+    with pytest.raises(RunnerError, match=r"`preprocessor_config\.json` needs its own code"):
+        task.prepare([{"audio": {"array": [0.0] * 1600, "sampling_rate": 16000}, "text": "a"}])
+    assert not (tmp_path / "imported.log").exists()
