@@ -6,6 +6,7 @@ Every subcommand prints `row\\tNAME\\tSTATUS\\tDETAIL` lines that the shell scri
     python benchmarks/gpu_check.py build DIR          # tiny BERT + a manifest per sandbox
     python benchmarks/gpu_check.py direct DIR DEVICE  # original/fp16/bf16, CUDA events, VRAM
     python benchmarks/gpu_check.py record FILE NAME   # rows from a verification.json
+    python benchmarks/gpu_check.py missing            # pip names of what is not installed
     python benchmarks/gpu_check.py table FILE         # the table
 """
 
@@ -23,6 +24,26 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 METHODS = ["original", "fp16", "bf16", "dynamic-int8", "bnb-int8", "bnb-4bit"]
+# What this check's runs import besides torch and transformers (module: its pip name);
+# `gpu_check.sh --fetch` downloads their wheels for the lent machine's Python.
+NEEDED = {
+    "pydantic": "pydantic",
+    "pydantic_core": "pydantic-core",
+    "annotated_types": "annotated-types",
+    "typing_inspection": "typing-inspection",
+    "yaml": "pyyaml",
+    "markdown_it": "markdown-it-py",
+    "mdurl": "mdurl",
+    "rich": "rich",
+    "pygments": "pygments",
+    "numpy": "numpy",
+    "scipy": "scipy",
+    "psutil": "psutil",
+    "pynvml": "nvidia-ml-py",
+    "safetensors": "safetensors",
+    "tokenizers": "tokenizers",
+    "huggingface_hub": "huggingface-hub",
+}
 ITERATIONS = 50
 
 
@@ -156,6 +177,14 @@ def record(path: Path, name: str) -> None:
         row(f"{name}: {run['method']}", run["status"], "; ".join(parts))
 
 
+def missing() -> None:
+    """The pip names of NEEDED modules this interpreter cannot import, one line."""
+    import importlib.util
+
+    absent = [pkg for module, pkg in NEEDED.items() if importlib.util.find_spec(module) is None]
+    print(" ".join(absent))
+
+
 def table(path: Path) -> None:
     rows = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
@@ -177,6 +206,8 @@ def main(argv: list[str]) -> int:
         direct(Path(args[0]), args[1])
     elif command == "record":
         record(Path(args[0]), args[1])
+    elif command == "missing":
+        missing()
     elif command == "table":
         table(Path(args[0]))
     else:

@@ -14,7 +14,8 @@
 # into the output folder and used from there. The caller carries it and the small wheels
 # (--wheels, default benchmarks/wheels: nvidia-ml-py for NVML; a bitsandbytes wheel for
 # the `gpu` toolchain's bnb runs, if one fits): `--fetch` downloads both folders
-# (`apt-get download bubblewrap`, `pip download --no-deps nvidia-ml-py`).
+# (`apt-get download bubblewrap`; pip wheels for Python 3.12 of pydantic, rich, psutil,
+# nvidia-ml-py, pyyaml, setuptools and scipy: about 40 MB).
 # Every step has a timeout and the whole stays under 8 minutes; a failed step is a row with
 # its reason and the script goes on. It prints one table and exits 0.
 # --cpu-fallback (or --dry-run): where there is no CUDA device, the GPU rows say so and the
@@ -46,7 +47,12 @@ PY="${PYTHON:-python3}"
 if [ "$FETCH" = 1 ]; then
   mkdir -p "$DEBS" "$WHEELS"
   (cd "$DEBS" && apt-get download bubblewrap) || echo "gpu_check.sh: apt-get download bubblewrap failed" >&2
-  "$PY" -m pip download --no-deps --dest "$WHEELS" nvidia-ml-py || echo "gpu_check.sh: pip download failed" >&2
+  # For the lent machine's Python (3.12, x86_64), not this one's: what it may lack, with
+  # the exact dependencies pydantic and rich pin; scipy alone (numpy comes with torch).
+  local_pip=("$PY" -m pip download --only-binary=:all: --python-version 3.12 --dest "$WHEELS"
+    --platform manylinux2014_x86_64 --platform manylinux_2_28_x86_64)
+  "${local_pip[@]}" pydantic rich psutil nvidia-ml-py pyyaml setuptools &&
+    "${local_pip[@]}" --no-deps scipy || echo "gpu_check.sh: pip download failed" >&2
   ls -l "$DEBS" "$WHEELS"
   exit 0
 fi
@@ -66,7 +72,7 @@ left() { echo $((BUDGET_S - ($(date +%s) - START))); }
 step() {
   local name="$1" limit="$2" log
   shift 2
-  log="$OUT/logs/$(echo "$name" | tr -c 'A-Za-z0-9' '_').log"
+  log="$OUT/logs/$(printf '%s' "$name" | tr -c 'A-Za-z0-9' '_').log"
   local budget
   budget=$(left)
   [ "$budget" -lt "$limit" ] && limit="$budget"
@@ -108,37 +114,38 @@ fi
 # 2. The project, without touching what is installed; then only what is missing.
 install_project() {
   local pip=("$PY" -m pip install --no-input --disable-pip-version-check)
+  # The build needs setuptools>=75: the installed one, else the carried wheel (isolated).
+  local status=ok how="pip install --no-deps -e ." offline=(--no-index --find-links "$WHEELS")
   "${pip[@]}" --no-deps --no-build-isolation -e . ||
-    "${pip[@]}" --no-deps --no-build-isolation --break-system-packages -e . || return 1
+    "${pip[@]}" --no-deps "${offline[@]}" -e . ||
+    "${pip[@]}" --no-deps "${offline[@]}" --break-system-packages -e . ||
+    { status=failed; how="pip install --no-deps -e . failed (logs/install.log)"; }
   local missing
-  missing=$("$PY" - <<'EOF'
-import importlib.util
-needed = {"pydantic": "pydantic", "yaml": "pyyaml", "numpy": "numpy", "safetensors": "safetensors",
-          "rich": "rich", "huggingface_hub": "huggingface_hub", "tokenizers": "tokenizers",
-          "pynvml": "nvidia-ml-py", "psutil": "psutil", "scipy": "scipy"}
-print(" ".join(pkg for mod, pkg in needed.items() if importlib.util.find_spec(mod) is None))
-EOF
-  )
+  missing=$("$PY" "$HERE/gpu_check.py" missing) || return 1
   if ! "$PY" -c 'import bitsandbytes' 2>/dev/null && ls "$WHEELS"/bitsandbytes-*.whl >/dev/null 2>&1; then
     missing="$missing bitsandbytes"  # the `gpu` toolchain's, where its wheel was carried
   fi
   if [ -z "$missing" ]; then
-    echo "row	install	ok	pip install --no-deps -e .; nothing else missing"
+    echo "row	install	$status	$how; nothing else missing"
     return 0
   fi
-  if [ -d "$WHEELS" ]; then
-    # shellcheck disable=SC2086 - one word per package
-    "${pip[@]}" --no-index --find-links "$WHEELS" --no-deps $missing ||
-      "${pip[@]}" --no-index --find-links "$WHEELS" --no-deps --break-system-packages $missing
-  fi
+  local pkg
+  for pkg in $missing; do  # one by one: a wheel not carried fails only its own package
+    [ -d "$WHEELS" ] || break
+    "${pip[@]}" --no-index --find-links "$WHEELS" --no-deps "$pkg" ||
+      "${pip[@]}" --no-index --find-links "$WHEELS" --no-deps --break-system-packages "$pkg"
+  done
   local still
   still=$(for pkg in $missing; do "$PY" -m pip show -q "$pkg" >/dev/null 2>&1 || printf '%s ' "$pkg"; done)
-  echo "row	install	ok	installed -e .; was missing: $missing; from $WHEELS; still missing: ${still:-none}"
+  echo "row	install	$status	$how; was missing: $missing; from $WHEELS; still missing: ${still:-none}"
 }
 export -f install_project
 step "install" 90 install_project
 
-"$PY" -c 'import validator.cli' 2>/dev/null || row "mcv importable" "failed" "python -m validator does not import"
+if ! problem=$( (cd / && "$PY" -c 'import validator.cli, runner.worker') 2>&1); then
+  export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"  # unsandboxed runs still import it
+  row "project importable" "failed" "$(printf '%s' "$problem" | tail -n 1); PYTHONPATH=$REPO from here on"
+fi
 
 # 3. Tiny models from configs.
 step "build tiny models" 60 "$PY" "$HERE/gpu_check.py" build "$OUT/course"
@@ -158,8 +165,14 @@ reproduce() {  # SANDBOX NAME
   local runs=()  # on a CPU, two runs: the fallback proves the steps, not the numbers
   [ "$DEVICE" = cuda ] || runs=(--run original --run dynamic-int8)
   "$PY" -m validator reproduce "$MANIFEST" --out "$out" --device "$DEVICE" --sandbox "$1" \
-    --min-iterations 10 --min-seconds 0 --warmup 2 --timeout 100 --threads 2 "${runs[@]}"
+    --min-iterations 10 --min-seconds 0 --warmup 2 --timeout 100 --threads 2 "${runs[@]}" \
+    >"$out.log" 2>&1
   local code=$?
+  cat "$out.log"
+  if [ ! -f "$out/verification.json" ]; then  # it stopped before any run: say why
+    echo "row	$2	failed	exit $code: $(grep -a . "$out.log" | tail -n 1)"
+    return 0
+  fi
   "$PY" "$HERE/gpu_check.py" record "$out/verification.json" "$2"
   [ "$code" -le 1 ]  # 1: some run failed or is unsupported, which its row says
 }
