@@ -46,6 +46,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)  # of a sandboxed run
     allow_custom: bool = False
     build_toolchains: bool = False  # build a missing toolchain instead of failing its run
+    remote_code: bool = False  # [course] remote_code: models with their own code, pinned
 
 
 def default_threads() -> int:
@@ -340,6 +341,7 @@ def reproduce(
                 settings.latency,
                 settings.max_samples,
                 allow_custom=settings.allow_custom,
+                remote_code=settings.remote_code,
             )
             for i in wanted
         }

@@ -29,6 +29,7 @@ class Job:
     model_dir: str | None = None  # fetched beforehand (sandboxed runs have no network)
     rows_path: str | None = None  # evaluation rows fetched beforehand, as .jsonl
     allow_custom: bool = False  # the course config enables team recipe scripts
+    remote_code: bool = False  # the course config allows models with their own code, pinned
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -47,7 +48,8 @@ def fetch_model(manifest: Manifest, job: Job) -> Path:
 
     run = manifest.runs[job.run_index]
     ref = run.params.student if run.method == "distilled" else manifest.model
-    return resolve(ref.id, ref.revision, TeamFolder.of(Path(job.manifest_dir), manifest.team))
+    team = TeamFolder.of(Path(job.manifest_dir), manifest.team)
+    return resolve(ref.id, ref.revision, team, remote_code=job.remote_code)
 
 
 def quiet() -> None:

@@ -114,6 +114,9 @@ class Worker:
         random.seed(0)
         np.random.seed(0)
         self.task = TASKS[manifest.model.task](Path(job["model_dir"]), manifest.evaluation.columns)
+        # Fetching refused the model unless the course allows its code and it is pinned;
+        # this sandboxed process is the only one that imports it.
+        self.task.remote_code = bool(job.get("remote_code"))
         self.backend: Any = None
         self.recording: Any = None
 

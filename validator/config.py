@@ -63,6 +63,11 @@ class Course(StrictModel):
     custom_recipes: bool = Field(
         False, description="Allow teams' own recipe scripts; they run only inside the sandbox."
     )
+    remote_code: bool = Field(
+        False,
+        description="Allow models with custom code (`auto_map`, e.g. GigaAM) at a pinned "
+        "commit; their code runs only inside the sandboxed worker.",
+    )
 
 
 class Homework(StrictModel):

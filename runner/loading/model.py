@@ -2,17 +2,23 @@
 
 A hub id goes through huggingface_hub (its cache and HF_HUB_OFFLINE are honoured) and only
 allow-listed files are fetched; a local model is a folder in the team's folder. Pickled
-weights are refused before anything could unpickle them, and `trust_remote_code` is never
-set.
+weights are refused before anything could unpickle them. A model with its own code
+(`auto_map` in config.json: GigaAM) is refused unless the course allows it
+(`remote_code = true`) and a hub id is pinned to a full commit sha; then its `.py` files
+are fetched too, and only the sandboxed worker imports them (`trust_remote_code` is set
+nowhere else: the coordinator and the preparing step read config.json as JSON).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
-from runner.errors import RunnerError
+from runner.errors import RunnerError, Unsupported
 from runner.loading.team import TeamFolder
 from validator.manifest.methods import is_local_id
 
@@ -34,17 +40,42 @@ ALLOWED_FILES = [
     "normalizer.json",
     "*.model",
 ]
+CODE_FILES = ["*.py"]  # fetched only for a model whose custom code the course allows
+FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
+NOT_ALLOWED = (
+    "the course does not allow models with their own code (an instructor sets "
+    "`remote_code = true` under [course] in .github/mcv.toml)"
+)
 PICKLE_SUFFIXES = {".bin", ".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".joblib", ".h5", ".msgpack"}
 
 
-def resolve(model_id: str, revision: str | None, team: TeamFolder) -> Path:
-    """The directory holding the model's files: in the team's folder, or the hub snapshot."""
+def remote_code_refusal(allowed: bool, model_id: str, revision: str | None) -> str | None:
+    """Why custom code may not run for this model, or None: the course allows it and the
+    code is pinned (a hub id to a full commit sha; a local folder is the commit's own)."""
+    if not allowed:
+        return NOT_ALLOWED
+    if not is_local_id(model_id) and not (revision and FULL_SHA.match(revision)):
+        shown = f"`revision: {revision}`" if revision else "no `revision`"
+        return (
+            f"its code runs only at a pinned commit, and `{model_id}` has {shown}: set its "
+            "`revision` to the full 40-hex commit sha from the model page's history"
+        )
+    return None
+
+
+def resolve(
+    model_id: str, revision: str | None, team: TeamFolder, remote_code: bool = False
+) -> Path:
+    """The directory holding the model's files: in the team's folder, or the hub snapshot.
+    `remote_code`: the course allows models with their own code (`[course] remote_code`)."""
+    refusal = remote_code_refusal(remote_code, model_id, revision)
     if is_local_id(model_id):
         folder = team.resolve(model_id, "model")
         if not folder.is_dir():
             raise RunnerError(f"model `{model_id}` is not a folder")
-        return check_safe(folder)
-    return check_safe(cache_checked(_download(model_id, revision)))
+        return check_safe(folder, refusal)
+    snapshot = _download(model_id, revision, with_code=refusal is None)
+    return check_safe(cache_checked(snapshot), refusal)
 
 
 def hub_cache() -> str | None:
@@ -88,7 +119,7 @@ def readable_folder(folder: Path) -> Path:
     return (repo or folder).resolve()
 
 
-def _download(model_id: str, revision: str | None) -> Path:
+def _download(model_id: str, revision: str | None, with_code: bool = False) -> Path:
     from huggingface_hub import snapshot_download
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
@@ -97,7 +128,7 @@ def _download(model_id: str, revision: str | None) -> Path:
             snapshot_download(
                 model_id,
                 revision=revision,
-                allow_patterns=ALLOWED_FILES,
+                allow_patterns=ALLOWED_FILES + (CODE_FILES if with_code else []),
                 cache_dir=hub_cache(),
                 local_files_only=hub_offline(),
             )
@@ -117,16 +148,8 @@ def _download(model_id: str, revision: str | None) -> Path:
 MAX_CONFIG_BYTES = 4 * 2**20
 
 
-def check_safe(folder: Path) -> Path:
-    """Refuse what would execute code when loaded: pickles and custom modelling code."""
-    weights = sorted(p.name for p in folder.glob("*.safetensors"))
-    pickled = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
-    if not weights:
-        found = f" (found only {', '.join(pickled)})" if pickled else ""
-        raise RunnerError(
-            f"model `{folder}` has no .safetensors weights{found}; pickled weights are refused "
-            "because loading them can run arbitrary code. Convert the model to safetensors."
-        )
+def read_config_json(folder: Path) -> dict[str, Any]:
+    """config.json as JSON, size-capped: never transformers, which may import code."""
     config = folder / "config.json"
     if not config.is_file():
         raise RunnerError(f"model `{folder}` has no config.json")
@@ -138,11 +161,106 @@ def check_safe(folder: Path) -> Path:
         raise RunnerError(f"model `{folder}`: config.json is nested too deeply; refused") from None
     except (OSError, ValueError) as exc:
         raise RunnerError(f"model `{folder}`: config.json is unreadable: {exc}") from None
-    if isinstance(data, dict) and "auto_map" in data:
-        raise RunnerError(
-            f"model `{folder}` needs custom code (`auto_map` in config.json); "
-            "trust_remote_code is never enabled"
+    if not isinstance(data, dict):
+        raise RunnerError(f"model `{folder}`: config.json is not a JSON object")
+    return data
+
+
+def needs_remote_code(folder: Path) -> bool:
+    """Whether the model's config names its own classes (`auto_map`)."""
+    return "auto_map" in read_config_json(folder)
+
+
+def code_trusted(allowed: bool) -> bool:
+    """Whether this process imports a model's own code: only where the job allows it, and
+    only in a sandboxed worker (`MCV_SANDBOX`, as custom recipes), never unsandboxed."""
+    if allowed and os.environ.get("MCV_SANDBOX") != "1":
+        raise Unsupported(
+            "a model with its own code runs only inside the sandbox "
+            "(mcv reproduce --sandbox bwrap or docker); never unsandboxed"
         )
+    return allowed
+
+
+PREPROCESSING_FILES = (
+    "preprocessor_config.json",
+    "processor_config.json",
+    "feature_extractor_config.json",
+    "tokenizer_config.json",
+)
+
+
+def check_preprocessing_code(folder: Path) -> None:
+    """Refuse a feature extractor, processor or tokenizer with its own code: they run in
+    the preparing step, beside the references, where no model's code ever runs."""
+    for name in PREPROCESSING_FILES:
+        path = folder / name
+        try:
+            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        except (OSError, ValueError, RecursionError):
+            continue  # transformers says what is wrong with it, where it reads it
+        if isinstance(data, dict) and "auto_map" in data:
+            raise RunnerError(
+                f"model `{folder}`: `{name}` needs its own code (`auto_map`); only the "
+                "model's own classes may (in the sandboxed worker): the inputs are prepared "
+                "beside the references, with transformers' own feature extractors and "
+                "tokenizers only"
+            )
+
+
+def model_config(folder: Path, trusted: bool = False) -> Any:
+    """The model's transformers config. For a model with its own code, unless `trusted`
+    (only the worker, where the course allows it), config.json's values as attributes:
+    what the preparing step needs (architectures, sizes) without importing the folder."""
+    own_code = needs_remote_code(folder)
+    if own_code and not code_trusted(trusted):
+        data = read_config_json(folder)
+        return SimpleNamespace(**{k: v for k, v in data.items() if k.isidentifier()})
+    import transformers
+
+    return transformers.AutoConfig.from_pretrained(folder, trust_remote_code=own_code)
+
+
+def _code_modules(auto_map: Any, folder: Path) -> list[str]:
+    """The modules `auto_map` names, each a `.py` in the folder itself: a reference into
+    another repository (`org/repo--module.Class`) would fetch unpinned code."""
+    if not isinstance(auto_map, dict):
+        raise RunnerError(f"model `{folder}`: `auto_map` in config.json is not a mapping")
+    targets = [t for v in auto_map.values() for t in (v if isinstance(v, list) else [v]) if t]
+    modules = []
+    for target in targets:
+        module = str(target).rpartition(".")[0]
+        if not isinstance(target, str) or "--" in target or not module.isidentifier():
+            raise RunnerError(
+                f"model `{folder}`: `auto_map` names `{target}`, not a module of its own "
+                "folder; code from another repository is refused"
+            )
+        if not (folder / f"{module}.py").is_file():
+            raise RunnerError(f"model `{folder}`: `auto_map` names `{module}.py`, not there")
+        modules.append(module)
+    return modules
+
+
+def check_safe(folder: Path, remote_code_refusal: str | None = NOT_ALLOWED) -> Path:
+    """Refuse what would execute code when loaded: pickles, and custom modelling code
+    unless `remote_code_refusal` is None (the course allows it, the revision is pinned)."""
+    weights = sorted(p.name for p in folder.glob("*.safetensors"))
+    pickled = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+    if not weights:
+        found = f" (found only {', '.join(pickled)})" if pickled else ""
+        raise RunnerError(
+            f"model `{folder}` has no .safetensors weights{found}; pickled weights are refused "
+            "because loading them can run arbitrary code. Convert the model to safetensors."
+        )
+    data = read_config_json(folder)
+    if "auto_map" in data:
+        if remote_code_refusal is not None:
+            raise RunnerError(
+                f"model `{folder}` needs its own code (`auto_map` in config.json), which is "
+                f"refused: {remote_code_refusal}"
+            )
+        _code_modules(data["auto_map"], folder)
+        return folder
     if any(p.suffix == ".py" for p in folder.iterdir()):
         raise RunnerError(f"model `{folder}` ships Python files; custom code is refused")
     return folder

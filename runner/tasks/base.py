@@ -42,21 +42,33 @@ class Task(ABC):
         self.columns = columns or {}
         self.config: Any = None
         self.decoding: Any = None  # a generating task's Decoding (runner/tasks/decoding.py)
+        self.remote_code = False  # set by the worker only, where the course allows it
+
+    def model_config(self) -> Any:
+        """The model's config; a model's own code is imported only where `remote_code`."""
+        from runner.loading.model import model_config
+
+        return model_config(self.folder, self.remote_code)
 
     def auto_class_for(self, config: Any) -> str:
         return self.auto_class
 
     def load_model(self, folder: Path | None = None, dtype: Any = None) -> Any:
-        """Weights from safetensors only; custom code never runs."""
+        """Weights from safetensors only; a model's own code only in the worker, where the
+        course allows it (`remote_code`), and never for another folder (a recipe's output)."""
         import transformers
 
+        from runner.loading.model import code_trusted, needs_remote_code
+
+        own = folder is None or folder == self.folder  # never a recipe's output
         folder = folder or self.folder
-        config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=False)
+        trusted = code_trusted(self.remote_code and own and needs_remote_code(folder))
+        config = transformers.AutoConfig.from_pretrained(folder, trust_remote_code=trusted)
         self.config = self.config or config
         cls = getattr(transformers, self.auto_class_for(config))
         try:
             model = cls.from_pretrained(
-                folder, use_safetensors=True, trust_remote_code=False, dtype=dtype
+                folder, use_safetensors=True, trust_remote_code=trusted, dtype=dtype
             )
         except (OSError, ValueError, KeyError) as exc:
             raise RunnerError(

@@ -59,9 +59,12 @@ class SpeechRecognition(Task):
         return "AutoModelForCTC" if self.ctc else "AutoModelForSpeechSeq2Seq"
 
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
-        from transformers import AutoConfig, AutoFeatureExtractor, AutoTokenizer
+        from transformers import AutoFeatureExtractor, AutoTokenizer
 
-        self.config = self.config or AutoConfig.from_pretrained(self.folder)
+        from runner.loading.model import check_preprocessing_code
+
+        check_preprocessing_code(self.folder)
+        self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
         extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
@@ -86,9 +89,9 @@ class SpeechRecognition(Task):
         return out
 
     def restore(self, state: dict[str, Any]) -> None:
-        from transformers import AutoConfig, AutoTokenizer
+        from transformers import AutoTokenizer
 
-        self.config = self.config or AutoConfig.from_pretrained(self.folder)
+        self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
         self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
         if self.generates:

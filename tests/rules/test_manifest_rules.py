@@ -53,6 +53,12 @@ CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
         setting("runs", 0, "label", value="baseline"),
     ),
     (
+        "MCV210",
+        Severity.ERROR,
+        setting("model", "id", value="waveletdeboshir/gigaam-ctc"),
+        setting("model", "id", value="waveletdeboshir/whisper-small"),
+    ),
+    (
         "MCV205",
         Severity.WARNING,
         setting("model", "revision", value="main"),

@@ -78,7 +78,9 @@ def test_custom_code_is_refused(tiny_models: dict[str, Path], tmp_path: Path) ->
     config = json.loads((folder / "config.json").read_text())
     config["auto_map"] = {"AutoModel": "modeling_evil.Evil"}
     (folder / "config.json").write_text(json.dumps(config))
-    with pytest.raises(RunnerError, match="trust_remote_code is never enabled"):
+    with pytest.raises(
+        RunnerError, match=r"needs its own code .* refused: the course does not allow"
+    ):
         check_safe(folder)
     del config["auto_map"]
     (folder / "config.json").write_text(json.dumps(config))

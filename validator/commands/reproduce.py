@@ -145,6 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
         if not torch.cuda.is_available():
             raise UserError("--device cuda: CUDA is not available on this machine")
+    course = load_config(args.config).course
     settings = Settings(
         args.device,
         args.threads,
@@ -156,8 +157,9 @@ def run(args: argparse.Namespace) -> int:
             processes=args.pids_limit,
             scratch_bytes=int(args.scratch_limit * GIB),
         ),
-        load_config(args.config).course.custom_recipes,
+        course.custom_recipes,
         build_toolchains=args.build_toolchains,
+        remote_code=course.remote_code,
     )
     name = auto_sandbox() if args.sandbox == "auto" else args.sandbox
     try:
