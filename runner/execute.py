@@ -235,6 +235,22 @@ def folder_of(fetched: Fetched, index: int) -> Path:
     return folder
 
 
+def toolchain_of(method: str, folder: Path) -> str:
+    """The toolchain a run's worker needs, from its recipe and its model's config.json
+    (read as data: nothing of the folder is imported here)."""
+    from runner import toolchains
+    from runner.recipes import RECIPES
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    recipe = RECIPES.get(method)
+    wanted = recipe.toolchain if recipe is not None else "core"
+    return toolchains.for_run(wanted, model_type if isinstance(model_type, str) else None)
+
+
 def plan_for(
     manifest: Manifest, job: Job, folder: Path, fetched: Fetched, settings: Settings, root: Path
 ) -> Plan:
@@ -262,6 +278,7 @@ def plan_for(
         job.threads,
         settings.limits,
         settings.timeout_s,
+        toolchain_of(run.method, folder),
     )
     return Plan(run.label, run.method, bool(run.params.lossy), data, request, scratch)
 

@@ -53,6 +53,7 @@ class Built:
 class Recipe(ABC):
     method: ClassVar[str]
     needs_cuda: ClassVar[bool] = False
+    toolchain: ClassVar[str] = "core"  # the environment its worker runs in (runner/toolchains)
 
     def check_device(self, ctx: RecipeContext) -> None:
         if self.needs_cuda and ctx.device != "cuda":
