@@ -152,14 +152,17 @@ class OnnxExport(OptimumRecipe):
                 ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
             )
             if params.optimization is not None:
-                folder = optimum_ort.optimized(ctx, folder, ctx.artifact_dir, params.optimization)
+                folder = optimum_ort.optimized(
+                    ctx, folder, optimum_ort.scratch(ctx, "artifact"), params.optimization
+                )
                 return optimum_ort.built(
                     ctx, folder, f"onnx (Optimum {params.optimization})",
                     params.graph_optimization_level, "_optimized",
                 )  # fmt: skip
+            artifact = optimum_ort.scratch(ctx, "artifact")
             for path in folder.iterdir():
-                shutil.move(str(path), ctx.artifact_dir / path.name)
-            return optimum_ort.built(ctx, ctx.artifact_dir, "onnx", params.graph_optimization_level)
+                shutil.move(str(path), artifact / path.name)
+            return optimum_ort.built(ctx, artifact, "onnx", params.graph_optimization_level)
         self.fallback(ctx)
         if params.optimization is not None:
             raise Unsupported(

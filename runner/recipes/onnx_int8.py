@@ -20,7 +20,9 @@ class OnnxInt8(OptimumRecipe):
             source = optimum_ort.export(
                 ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
             )
-            folder = optimum_ort.quantize(ctx, source, ctx.artifact_dir, static=False)
+            folder = optimum_ort.quantize(
+                ctx, source, optimum_ort.scratch(ctx, "artifact"), static=False
+            )
             return optimum_ort.built(
                 ctx, folder, "onnx (int8 weights)", params.graph_optimization_level, "_quantized"
             )

@@ -59,6 +59,7 @@ def auto_class(ctx: RecipeContext) -> str:
 
 def covered(ctx: RecipeContext) -> bool:
     """Whether Optimum's ONNX exporter knows this model type for this task."""
+    import optimum.exporters.onnx.model_configs  # noqa: F401 - registers what it looks up
     from optimum.exporters.tasks import TasksManager
 
     task = EXPORT_TASKS.get(auto_class(ctx))
@@ -337,7 +338,6 @@ def quantize(
     from onnxruntime.quantization import QuantFormat, QuantizationMode, QuantType
     from optimum.onnxruntime import ORTQuantizer
     from optimum.onnxruntime.configuration import (
-        CalibrationConfig,
         QuantizationConfig,
         default_quantization_parameters,
     )
@@ -367,24 +367,19 @@ def quantize(
         )
         quantizer = ORTQuantizer.from_pretrained(source, file_name=path.name)
         ranges = None
-        if static:
-            rows = calibration_rows(ctx, path, params.calibration_samples)
-            calibration = CalibrationConfig(
-                dataset_name="evaluation samples",
-                dataset_config_name="",
-                dataset_split="evaluation",
-                dataset_num_samples=len(rows),
-                **calibration_method(params.calibration_method),
+        try:
+            ranges = calibrated(ctx, quantizer, path, config) if static else None
+            quantizer.quantize(
+                config, target, file_suffix="quantized", calibration_tensors_range=ranges
             )
-            ranges = quantizer.fit(
-                rows,
-                calibration,
-                onnx_augmented_model_name=str(ctx.work_dir / f"augmented-{path.name}"),
-                operators_to_quantize=config.operators_to_quantize,
-            )
-        quantizer.quantize(
-            config, target, file_suffix="quantized", calibration_tensors_range=ranges
-        )
+        except (Unsupported, RunnerError):
+            raise
+        except Exception as exc:  # ONNX Runtime's quantizer refuses a node it cannot take
+            raise Unsupported(
+                f"{method}: ORTQuantizer cannot quantize {path.name}: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200]}; leave that kind of node in float with "
+                "params.operators (e.g. [MatMul, Gather]) or params.exclude"
+            ) from None
     if params.layers and not matched:
         raise Unsupported(
             f"{method}: no ONNX node matches params.layers {params.layers}; node names look "
@@ -396,6 +391,27 @@ def quantize(
     copy_configs(source, target)
     require_int8(target, method)
     return target
+
+
+def calibrated(ctx: RecipeContext, quantizer: Any, path: Path, config: Any) -> Any:
+    """Static quantization's ranges: ORTQuantizer.fit over the evaluation samples."""
+    from optimum.onnxruntime.configuration import CalibrationConfig
+
+    params = ctx.params
+    rows = calibration_rows(ctx, path, params.calibration_samples)
+    calibration = CalibrationConfig(
+        dataset_name="evaluation samples",
+        dataset_config_name="",
+        dataset_split="evaluation",
+        dataset_num_samples=len(rows),
+        **calibration_method(params.calibration_method),
+    )
+    return quantizer.fit(
+        rows,
+        calibration,
+        onnx_augmented_model_name=str(ctx.work_dir / f"augmented-{path.name}"),
+        operators_to_quantize=config.operators_to_quantize,
+    )
 
 
 def calibration_method(name: str) -> dict[str, Any]:
@@ -424,6 +440,7 @@ def require_int8(folder: Path, method: str) -> None:
 
 
 def scratch(ctx: RecipeContext, name: str) -> Path:
+    """An empty folder under the run's scratch (the artifact's: `artifact`)."""
     path = ctx.work_dir / name
     if path.exists():
         shutil.rmtree(path)

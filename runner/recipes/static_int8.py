@@ -35,7 +35,9 @@ class StaticInt8(OptimumRecipe):
             source = optimum_ort.export(
                 ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
             )
-            folder = optimum_ort.quantize(ctx, source, ctx.artifact_dir, static=True)
+            folder = optimum_ort.quantize(
+                ctx, source, optimum_ort.scratch(ctx, "artifact"), static=True
+            )
             return optimum_ort.built(
                 ctx,
                 folder,
