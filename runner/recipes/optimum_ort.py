@@ -144,6 +144,10 @@ def export(ctx: RecipeContext, folder: Path, opset: int | None) -> Path:
         ) from None
     if not onnx_files(folder):
         raise RunnerError(f"Optimum's ONNX export wrote no graph into {folder}")
+    original = ctx.task.folder / "generation_config.json"
+    if original.is_file():  # the exporter may move config.json's generation keys into its
+        # own (a forced EOS): generate() fills unset values from it, so keep the model's
+        shutil.copy2(original, folder / "generation_config.json")
     return folder
 
 

@@ -93,6 +93,9 @@ def main(task_name: str, model_dir: str, samples_file: str, work_dir: str) -> No
         entry: dict[str, Any] = {"status": "ok", "scheme": built.scheme}
         if task.generates:
             base = GenerationConfig.from_pretrained(model_dir)
+            # generate() fills unset values from the model's generation config: the model
+            # folder's, as the original's (Optimum's export may add config.json's to it)
+            ref.generation_config = GenerationConfig.from_pretrained(model_dir)
             config = GenerationConfig(**{**base.to_diff_dict(), "max_new_tokens": 8})
             config.do_sample, config.num_beams = False, 1
             ours = [built.backend.generate(s.inputs, config).ids.tolist() for s in samples]

@@ -66,16 +66,7 @@ def samples_file(task: str, model: Path, rows: str, path: Path, count: int = 4) 
     return path
 
 
-MARIAN_INT8 = pytest.mark.xfail(
-    reason="open: the tiny Marian's onnx-int8 ids differ from a second Optimum export "
-    "quantized the same way (fp32 matches); not yet explained",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "family", [pytest.param(f, marks=MARIAN_INT8) if f == "marian" else f for f in FAMILIES]
-)
+@pytest.mark.parametrize("family", list(FAMILIES))
 def test_a_recipe_answers_as_optimums_own_ortmodel(
     family: str, optimum_python: Path, models: dict[str, Path], tmp_path: Path
 ) -> None:
