@@ -140,3 +140,63 @@ def test_the_worker_runs_them_in_the_optimum_toolchain(
         assert "onnx-int8" in (static.error or "")
     else:
         assert static.status == "ok", static.error
+
+
+def test_optimization_levels_and_a_subset_of_layers(
+    optimum_python: Path, models: dict[str, Path], tmp_path: Path
+) -> None:
+    """ORTOptimizer O1-O4, the session's graph optimization level, and static int8 of a
+    subset of nodes, as the course's tables use them, through the real worker."""
+    from validator.cli import main
+
+    static = {"calibration_samples": 4}
+    runs = [
+        {"label": "Оригинал", "method": "original"},
+        {"label": "O1", "method": "onnx", "params": {"optimization": "O1"}},
+        {"label": "O2", "method": "onnx", "params": {"optimization": "O2"}},
+        {"label": "O3", "method": "onnx", "params": {"optimization": "O3"}},
+        {"label": "O4", "method": "onnx", "params": {"optimization": "O4"}},
+        {"label": "level 0", "method": "onnx", "params": {"graph_optimization_level": 0}},
+        {"label": "level 99", "method": "onnx", "params": {"graph_optimization_level": 99}},
+        {"label": "static", "method": "static-int8", "params": static},
+        {
+            "label": "static layer 0",
+            "method": "static-int8",
+            "params": {**static, "layers": ["/bert/encoder/layer.0/*"]},
+        },
+        {
+            "label": "static none",
+            "method": "static-int8",
+            "params": {**static, "layers": ["/no/such/node/*"]},
+        },
+    ]
+    manifest = write_manifest(
+        tmp_path,
+        models["text-classification"],
+        "text-classification",
+        "sentiment.jsonl",
+        "accuracy",
+        runs,
+        samples=4,
+    )
+    main(["reproduce", str(manifest), "--out", str(tmp_path / "out"), *FAST])
+    by = {run.label: run for run in read_record(tmp_path / "out").runs}
+    for label in ("O1", "O2", "level 0", "level 99"):
+        run = by[label]
+        assert run.status == "ok", (label, run.error)
+        assert run.agreement is not None
+        assert run.agreement.lossless, label
+        assert run.agreement.passed, (label, run.agreement)
+    assert by["O3"].status == "ok", by["O3"].error
+    assert by["O3"].agreement is not None
+    assert not by["O3"].agreement.lossless  # GELU approximation: judged as lossy
+    assert by["O4"].status == "unsupported"
+    assert "O3" in (by["O4"].error or "")
+    for label in ("static", "static layer 0"):
+        assert by[label].status == "ok", (label, by[label].error)
+    full, part = by["static"].size, by["static layer 0"].size
+    assert full is not None
+    assert part is not None
+    assert full.size_mb < part.size_mb  # fewer int8 weights
+    assert by["static none"].status == "unsupported"
+    assert "no ONNX node matches" in (by["static none"].error or "")
