@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,6 +111,25 @@ def borrowed(chain: Toolchain) -> Path:
     return found.python
 
 
+def fp16_in_probe(
+    root: Path, tiny_models: dict[str, Path], monkeypatch: pytest.MonkeyPatch, *options: str
+) -> tuple[int, dict[str, Any]]:
+    """`mcv reproduce` of an original and an fp16 run whose recipe needs `probe`."""
+    from runner.recipes import RECIPES
+    from validator.cli import main
+
+    monkeypatch.setattr(RECIPES["fp16"], "toolchain", "probe")
+    manifest = text_manifest(
+        root,
+        tiny_models["text-classification"],
+        [{"label": "Original", "method": "original"}, {"label": "FP16", "method": "fp16"}],
+        samples=4,
+    )
+    out = root / "out"
+    code = main(["reproduce", str(manifest), "--out", str(out), *FAST[:-2], *options])
+    return code, {run.method: run for run in read_record(out).runs}
+
+
 @pytest.mark.parametrize("sandbox", ["none", "bwrap"])
 def test_a_run_whose_recipe_needs_a_toolchain_runs_its_worker_there(
     sandbox: str,
@@ -118,23 +138,11 @@ def test_a_run_whose_recipe_needs_a_toolchain_runs_its_worker_there(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from runner.recipes import RECIPES
-    from validator.cli import main
-
     if sandbox == "bwrap" and shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")
     borrowed(chain)
-    monkeypatch.setattr(RECIPES["fp16"], "toolchain", "probe")
-    manifest = text_manifest(
-        tmp_path,
-        tiny_models["text-classification"],
-        [{"label": "Original", "method": "original"}, {"label": "FP16", "method": "fp16"}],
-        samples=4,
-    )
-    out = tmp_path / "out"
-    argv = ["reproduce", str(manifest), "--out", str(out), *FAST[:-2], "--sandbox", sandbox]
-    assert main(argv) == 0
-    runs = {run.method: run for run in read_record(out).runs}
+    code, runs = fp16_in_probe(tmp_path, tiny_models, monkeypatch, "--sandbox", sandbox)
+    assert code == 0
     assert runs["fp16"].status == "ok", runs["fp16"].error
     assert runs["fp16"].toolchain == f"probe ({toolchains.key(chain)})"
     assert runs["fp16"].versions.get("timm") == "0.0.0"  # it ran in the probe's venv
@@ -148,19 +156,26 @@ def test_a_run_whose_toolchain_is_not_built_fails_saying_how_to_build_it(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from runner.recipes import RECIPES
-    from validator.cli import main
-
-    monkeypatch.setattr(RECIPES["fp16"], "toolchain", "probe")
-    manifest = text_manifest(
-        tmp_path,
-        tiny_models["text-classification"],
-        [{"label": "Original", "method": "original"}, {"label": "FP16", "method": "fp16"}],
-        samples=4,
-    )
-    out = tmp_path / "out"
-    assert main(["reproduce", str(manifest), "--out", str(out), *FAST]) == 1
-    runs = {run.method: run for run in read_record(out).runs}
+    code, runs = fp16_in_probe(tmp_path, tiny_models, monkeypatch, "--sandbox", "none")
+    assert code == 1
     assert runs["original"].status == "ok"
     assert runs["fp16"].status == "failed"
     assert "mcv toolchains build probe" in (runs["fp16"].error or "")
+
+
+def test_build_toolchains_builds_a_missing_one_before_its_run(
+    chain: Toolchain,
+    tiny_models: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ("--sandbox", "none", "--build-toolchains")
+    code, runs = fp16_in_probe(tmp_path, tiny_models, monkeypatch, *options)
+    assert toolchains.state(chain).built
+    assert "probe: built in" in capsys.readouterr().err
+    # Its pins install nothing, so its worker has no torch: a failed run that says so.
+    assert code == 1
+    assert runs["fp16"].status == "failed"
+    assert "not ready" not in (runs["fp16"].error or "")
+    assert "torch" in (runs["fp16"].error or "") or "numpy" in (runs["fp16"].error or "")

@@ -35,6 +35,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         + ")",
     )
     building.add_argument("--all", action="store_true", help="every toolchain, gpu included")
+    building.add_argument(
+        "--link",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also make DIR/NAME a link to each one built (the runner image's /opt/toolchains)",
+    )
     for each in (listing, building):
         each.add_argument(
             "--root",
@@ -91,4 +98,16 @@ def build(args: argparse.Namespace) -> int:
             failed += 1
             continue
         print(f"ok  {name:<9} {found.detail}", flush=True)
+        if args.link is not None and found.python is not None and not chain.is_core:
+            link(args.link / name, found.python.parent.parent)
     return 1 if failed else 0
+
+
+def link(path: Path, target: Path) -> None:
+    """`path` -> `target`, replacing an older link (never a real folder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink():
+        path.unlink()
+    elif path.exists():
+        raise UserError(f"--link: {path} exists and is not a link; remove it first")
+    path.symlink_to(target, target_is_directory=True)
