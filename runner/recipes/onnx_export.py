@@ -1,8 +1,14 @@
-"""ONNX export and an ONNX Runtime session: the `onnx` method, and the start of the others."""
+"""ONNX export and an ONNX Runtime session: the `onnx` method, and the start of the others.
+
+Optimum's exporter builds the `onnx`, `onnx-int8` and `static-int8` artifacts wherever it
+knows the model (runner/recipes/optimum_ort.py); the torch.onnx export here is the path for
+a single-forward model it does not know, and the start of the OpenVINO and TensorRT recipes.
+"""
 
 from __future__ import annotations
 
 import inspect
+import shutil
 import warnings
 from pathlib import Path
 from typing import Any
@@ -11,7 +17,9 @@ import numpy as np
 
 from runner.backends import OrtBackend
 from runner.errors import RunnerError, Unsupported
-from runner.recipes.base import Built, Recipe, RecipeContext
+from runner.recipes import optimum_ort
+from runner.recipes.base import Built, RecipeContext
+from runner.recipes.optimum_ort import OptimumRecipe
 
 OPSET = 17
 
@@ -54,14 +62,6 @@ def refuse_generating(ctx: RecipeContext, what: str = "ONNX export") -> None:
             f"{what} of a generating model (encoder-decoder, generate()) is "
             "not built here; measure it with a torch recipe"
         )
-
-
-class Exported(Recipe):
-    """A recipe that starts from the ONNX export: single-forward tasks only."""
-
-    def preflight(self, ctx: RecipeContext) -> None:
-        super().preflight(ctx)
-        refuse_generating(ctx)
 
 
 def export(ctx: RecipeContext, path: Path, opset: int | None = None) -> Path:
@@ -126,22 +126,52 @@ def require_quantized(path: Path, method: str) -> None:
         )
 
 
-def built(ctx: RecipeContext, path: Path, scheme: str) -> Built:
+def built(ctx: RecipeContext, path: Path, scheme: str, level: int | None = None) -> Built:
     params, nonzero, bits = onnx_stats(path)
     for stray in ctx.artifact_dir.iterdir():  # only the final model and its data stay
         if stray.name != path.name and not stray.name.startswith(path.name):
             stray.unlink()
-    return Built(
-        OrtBackend(path, ctx.threads, ctx.device), ctx.artifact_dir, scheme, bits, params, nonzero
+    backend: OrtBackend = (
+        OrtBackend(path, ctx.threads, ctx.device)
+        if level is None
+        else optimum_ort.LevelledOrtBackend(ctx, path, level)
     )
+    return Built(backend, ctx.artifact_dir, scheme, bits, params, nonzero)
 
 
-class OnnxExport(Exported):
+class OnnxExport(OptimumRecipe):
+    """Optimum's export, run by its ORTModelFor* class; torch.onnx where Optimum's exporter
+    does not know the model type (single-forward tasks only)."""
+
     method = "onnx"
 
     def build(self, ctx: RecipeContext) -> Built:
-        path = export(ctx, ctx.artifact_dir / "model.onnx", ctx.params.opset)
-        return built(ctx, path, "onnx")
+        params = ctx.params
+        if optimum_ort.covered(ctx):
+            folder = optimum_ort.export(
+                ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
+            )
+            if params.optimization is not None:
+                folder = optimum_ort.optimized(
+                    ctx, folder, optimum_ort.scratch(ctx, "artifact"), params.optimization
+                )
+                return optimum_ort.built(
+                    ctx, folder, f"onnx (Optimum {params.optimization})",
+                    params.graph_optimization_level, "_optimized",
+                )  # fmt: skip
+            artifact = optimum_ort.scratch(ctx, "artifact")
+            for path in folder.iterdir():
+                shutil.move(str(path), artifact / path.name)
+            return optimum_ort.built(ctx, artifact, "onnx", params.graph_optimization_level)
+        self.fallback(ctx)
+        if params.optimization is not None:
+            raise Unsupported(
+                f"params.optimization runs Optimum's ORTOptimizer over Optimum's export, which "
+                f"does not know `{optimum_ort.model_config(ctx).model_type}`; drop it (ONNX "
+                "Runtime's own optimizations: params.graph_optimization_level)"
+            )
+        path = export(ctx, ctx.artifact_dir / "model.onnx", params.opset)
+        return built(ctx, path, "onnx", params.graph_optimization_level)
 
 
 def preprocessed(ctx: RecipeContext, opset: int | None) -> tuple[Path, Path]:

@@ -1,34 +1,71 @@
-"""ONNX Runtime static quantization: int8 weights and activations, calibrated on eval rows."""
+"""ONNX Runtime static quantization: int8 weights and activations, calibrated on eval rows,
+by Optimum's ORTQuantizer over Optimum's export (all nodes, or the subset params.layers
+names); ONNX Runtime's quantize_static over the torch.onnx export where Optimum does not
+know the model."""
 
 from __future__ import annotations
 
+from runner.errors import Unsupported
+from runner.recipes import optimum_ort
 from runner.recipes.base import Built, RecipeContext
 from runner.recipes.onnx_export import (
-    Exported,
     built,
     calibration_reader,
     preprocessed,
     require_quantized,
 )
+from runner.recipes.optimum_ort import OptimumRecipe
 
 
-class StaticInt8(Exported):
+class StaticInt8(OptimumRecipe):
     method = "static-int8"
 
+    def preflight(self, ctx: RecipeContext) -> None:
+        super().preflight(ctx)
+        if ctx.task.generates:
+            raise Unsupported(
+                "static-int8 of a generating model (encoder-decoder, generate()) is not built: "
+                "its decoder graphs are calibrated on decoder states the evaluation samples do "
+                "not give; use onnx-int8 (dynamic int8 over every graph, through Optimum)"
+            )
+
     def build(self, ctx: RecipeContext) -> Built:
+        params = ctx.params
+        if optimum_ort.covered(ctx):
+            source = optimum_ort.export(
+                ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
+            )
+            folder = optimum_ort.quantize(
+                ctx, source, optimum_ort.scratch(ctx, "artifact"), static=True
+            )
+            return optimum_ort.built(
+                ctx,
+                folder,
+                "onnx (int8 weights and activations)",
+                params.graph_optimization_level,
+                "_quantized",
+            )
+        self.fallback(ctx)
+        if params.layers or params.exclude or params.operators:
+            raise Unsupported(
+                "params.layers, exclude and operators select nodes of Optimum's export, which "
+                f"does not know `{optimum_ort.model_config(ctx).model_type}`; drop them"
+            )
         from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
-        _, ready = preprocessed(ctx, None)
+        _, ready = preprocessed(ctx, params.opset)
         target = ctx.artifact_dir / "model.qdq.onnx"
-        fmt = QuantFormat.QDQ if ctx.params.quant_format == "qdq" else QuantFormat.QOperator
+        fmt = QuantFormat.QDQ if params.quant_format == "qdq" else QuantFormat.QOperator
         quantize_static(
             str(ready),
             str(target),
-            calibration_reader(ctx.samples, ctx.params.calibration_samples),
+            calibration_reader(ctx.samples, params.calibration_samples),
             quant_format=fmt,
-            per_channel=ctx.params.per_channel,
+            per_channel=params.per_channel,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
         )
         require_quantized(target, "static-int8")
-        return built(ctx, target, "onnx (int8 weights and activations)")
+        return built(
+            ctx, target, "onnx (int8 weights and activations)", params.graph_optimization_level
+        )

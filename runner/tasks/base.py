@@ -113,6 +113,21 @@ class Task(ABC):
         return self.predict(backend, sample)
 
 
+def load_tokenizer(folder: Path) -> Any:
+    """The model's tokenizer. One saved by transformers 5 names its class
+    `TokenizersBackend`, and its tokenizer_config.json a layout, that a worker of an older
+    toolchain (transformers 4.57: Optimum's) does not read; there its tokenizer.json alone
+    loads as a PreTrainedTokenizerFast (special tokens marked in it still decode as such)."""
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    try:
+        return AutoTokenizer.from_pretrained(folder, trust_remote_code=False)
+    except ValueError as exc:
+        if "TokenizersBackend" not in str(exc) or not (folder / "tokenizer.json").is_file():
+            raise
+        return PreTrainedTokenizerFast(tokenizer_file=str(folder / "tokenizer.json"))
+
+
 def predicted_label(config: Any, index: int) -> str:
     """The model's name for a class, lower-case; its index when it has only `LABEL_i`."""
     name = (getattr(config, "id2label", None) or {}).get(index)

@@ -13,7 +13,7 @@ from runner.backends import Backend
 from runner.errors import RunnerError
 from runner.loading.data import row_file
 from runner.tasks import decoding
-from runner.tasks.base import Sample, Task, column
+from runner.tasks.base import Sample, Task, column, load_tokenizer
 
 PROMPT_TOKENS = 4  # Whisper's decoder prompt: start, language, task, no-timestamps
 
@@ -59,7 +59,7 @@ class SpeechRecognition(Task):
         return "AutoModelForCTC" if self.ctc else "AutoModelForSpeechSeq2Seq"
 
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
-        from transformers import AutoFeatureExtractor, AutoTokenizer
+        from transformers import AutoFeatureExtractor
 
         from runner.loading.model import check_preprocessing_code
 
@@ -67,7 +67,7 @@ class SpeechRecognition(Task):
         self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
         extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.tokenizer = load_tokenizer(self.folder)
         rate = getattr(extractor, "sampling_rate", 16000)
         out = []
         for row in rows:
@@ -89,11 +89,9 @@ class SpeechRecognition(Task):
         return out
 
     def restore(self, state: dict[str, Any]) -> None:
-        from transformers import AutoTokenizer
-
         self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.tokenizer = load_tokenizer(self.folder)
         if self.generates:
             budget = state["budget"]
             self.decoding = self.decoding_for([], (int(budget[0]), str(budget[1])))

@@ -9,7 +9,7 @@ import numpy as np
 from runner import metrics
 from runner.backends import Backend
 from runner.tasks import decoding
-from runner.tasks.base import Sample, Task, column
+from runner.tasks.base import Sample, Task, column, load_tokenizer
 
 
 class Translation(Task):
@@ -21,9 +21,9 @@ class Translation(Task):
         self.generates = True
 
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
-        from transformers import AutoConfig, AutoTokenizer
+        from transformers import AutoConfig
 
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.tokenizer = load_tokenizer(self.folder)
         self.config = self.config or AutoConfig.from_pretrained(self.folder)
         out = []
         for row in rows:
@@ -41,9 +41,9 @@ class Translation(Task):
         return out
 
     def restore(self, state: dict[str, Any]) -> None:
-        from transformers import AutoConfig, AutoTokenizer
+        from transformers import AutoConfig
 
-        self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=False)
+        self.tokenizer = load_tokenizer(self.folder)
         self.config = self.config or AutoConfig.from_pretrained(self.folder)
         budget = state["budget"]
         self.decoding = decoding.setup(

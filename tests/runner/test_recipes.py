@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any, get_args
 
@@ -16,6 +17,12 @@ from runner.trackers.size import measure
 from tests.runner.conftest import DATA
 from validator.manifest import methods as m
 from validator.manifest.schema import MethodName
+
+OPTIMUM = pytest.mark.skipif(
+    importlib.util.find_spec("optimum") is None,
+    reason="builds through Optimum, which only the optimum toolchain has "
+    "(tests/runner/test_optimum.py runs it there)",
+)
 
 
 def test_every_schema_method_has_a_recipe() -> None:
@@ -57,7 +64,10 @@ def original_mb(
 
 @pytest.mark.parametrize(
     ("method", "params"),
-    [("dynamic-int8", m.DynamicInt8Params()), ("onnx-int8", m.OnnxInt8Params())],
+    [
+        ("dynamic-int8", m.DynamicInt8Params()),
+        pytest.param("onnx-int8", m.OnnxInt8Params(), marks=OPTIMUM),
+    ],
 )
 def test_int8_shrinks_a_linear_heavy_model_more_than_twice(
     method: str, params: Any, classifier: Any, original_mb: float, tmp_path: Path
@@ -193,10 +203,16 @@ def test_kmeans_that_leaves_every_weight_fails(classifier: Any, tmp_path: Path) 
 def test_an_onnx_graph_without_int8_weights_is_not_quantized(
     classifier: Any, tmp_path: Path
 ) -> None:
-    from runner.recipes.onnx_export import require_quantized
+    """On the torch.onnx path (a model Optimum does not know)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fp32 = build("onnx", m.OnnxParams(), classifier, tmp_path / "fp32")
+    from runner.recipes.onnx_export import export, require_quantized
+
+    task, samples = classifier
+    ctx = RecipeContext(task, m.OnnxParams(), samples, tmp_path, "cpu", 1)
+    fp32 = export(ctx, tmp_path / "model.onnx")
     with pytest.raises(RunnerError, match="onnx-int8: ONNX Runtime quantized no node"):
-        require_quantized(fp32.artifact / "model.onnx", "onnx-int8")
-    int8 = build("onnx-int8", m.OnnxInt8Params(), classifier, tmp_path / "int8")
-    require_quantized(int8.artifact / "model.int8.onnx", "onnx-int8")
+        require_quantized(fp32, "onnx-int8")
+    int8 = tmp_path / "model.int8.onnx"
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    require_quantized(int8, "onnx-int8")

@@ -90,27 +90,75 @@ class DynamicInt8Params(Params):
         return 8
 
 
-class StaticInt8Params(Params):
-    calibration_samples: int = Field(100, ge=1, le=10_000)
+OnnxOperator = Literal[
+    "MatMul", "Gemm", "Conv", "Attention", "Gather", "Add", "Mul", "EmbedLayerNormalization"
+]
+OptimumLevel = Literal["O1", "O2", "O3", "O4"]
+GraphLevel = Literal[0, 1, 2, 99]
+NodePatterns = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]],
+    Field(
+        min_length=1,
+        max_length=100,
+        description="ONNX node names or glob patterns (`/bert/encoder/layer.0/*`) of the "
+        "exported graph.",
+    ),
+]
+_GRAPH_LEVEL = Field(
+    None,
+    description="ONNX Runtime session graph optimization level: 0 none, 1 basic, 2 extended, "
+    "99 all (ONNX Runtime's default).",
+)
+
+
+class OrtQuantParams(Params):
+    """What Optimum's ORTQuantizer quantizes: which operator kinds, which nodes."""
+
+    opset: int | None = Field(None, ge=11, le=25)
     per_channel: bool = False
-    quant_format: Literal["qdq", "qoperator"] = "qdq"
+    operators: list[OnnxOperator] | None = Field(
+        None,
+        min_length=1,
+        description="Operator kinds quantized (ONNX Runtime's defaults for the mode when unset).",
+    )
+    layers: NodePatterns | None = Field(
+        None, description="Quantize only the nodes whose names match (a subset of layers)."
+    )
+    exclude: NodePatterns | None = Field(None, description="Nodes left in float.")
+    graph_optimization_level: GraphLevel | None = _GRAPH_LEVEL
 
     @property
     def weight_bits(self) -> float | None:
-        return 8
+        # a subset leaves the other weights in fp32: the artifact's bits are not all 8
+        return 8 if self.layers is None and self.exclude is None else None
+
+
+class StaticInt8Params(OrtQuantParams):
+    calibration_samples: int = Field(100, ge=1, le=10_000)
+    calibration_method: Literal["minmax", "entropy", "percentile"] = "minmax"
+    quant_format: Literal["qdq", "qoperator"] = "qdq"
 
 
 class OnnxParams(LosslessParams):
     opset: int | None = Field(None, ge=11, le=25)
+    optimization: OptimumLevel | None = Field(
+        None,
+        description="Optimum ORTOptimizer level: O1 basic, O2 + transformer fusions, O3 + GELU "
+        "approximation (lossy), O4 + fp16 (GPU only, lossy).",
+    )
+    graph_optimization_level: GraphLevel | None = _GRAPH_LEVEL
 
-
-class OnnxInt8Params(Params):
-    opset: int | None = Field(None, ge=11, le=25)
-    per_channel: bool = False
+    @property
+    def lossy(self) -> bool:
+        return self.optimization in ("O3", "O4")
 
     @property
     def weight_bits(self) -> float | None:
-        return 8
+        return 16 if self.optimization == "O4" else 32
+
+
+class OnnxInt8Params(OrtQuantParams):
+    pass
 
 
 _PRECISION_BITS = {"fp32": 32, "fp16": 16, "int8": 8, "int4": 4}
