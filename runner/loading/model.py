@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from runner.errors import RunnerError
 from runner.loading.team import TeamFolder
@@ -117,6 +118,40 @@ def _download(model_id: str, revision: str | None) -> Path:
 MAX_CONFIG_BYTES = 4 * 2**20
 
 
+def read_config(folder: Path) -> dict[str, Any]:
+    """The folder's config.json as a dict, read with limits: it is parsed outside the sandbox."""
+    config = folder / "config.json"
+    if not config.is_file():
+        raise RunnerError(f"model `{folder}` has no config.json")
+    if config.stat().st_size > MAX_CONFIG_BYTES:
+        raise RunnerError(f"model `{folder}`: config.json is over 4 MiB; refused")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except RecursionError:  # a nesting bomb is refused
+        raise RunnerError(f"model `{folder}`: config.json is nested too deeply; refused") from None
+    except (OSError, ValueError) as exc:
+        raise RunnerError(f"model `{folder}`: config.json is unreadable: {exc}") from None
+    if not isinstance(data, dict):
+        raise RunnerError(f"model `{folder}`: config.json is not a JSON object")
+    return data
+
+
+def is_timm_config(config: dict[str, Any]) -> bool:
+    """A timm checkpoint, which transformers loads as TimmWrapper: saved by transformers
+    (`model_type: timm_wrapper`) or by timm itself, as the hub's `timm/...` models are (no
+    model_type; the architecture and a `pretrained_cfg`, transformers' own test)."""
+    model_type = config.get("model_type")
+    return model_type == "timm_wrapper" or (model_type is None and "pretrained_cfg" in config)
+
+
+def model_toolchain(config: dict[str, Any]) -> str | None:
+    """The toolchain (runner/toolchains/NAME.txt) a model needs whatever the method, from its
+    config.json (`read_config`); None when the recipe's own toolchain will do. A timm
+    checkpoint needs `vision`: timm and torchvision build the model and its preprocessing,
+    in the worker and in the prepare step alike."""
+    return "vision" if is_timm_config(config) else None
+
+
 def check_safe(folder: Path) -> Path:
     """Refuse what would execute code when loaded: pickles and custom modelling code."""
     weights = sorted(p.name for p in folder.glob("*.safetensors"))
@@ -127,18 +162,8 @@ def check_safe(folder: Path) -> Path:
             f"model `{folder}` has no .safetensors weights{found}; pickled weights are refused "
             "because loading them can run arbitrary code. Convert the model to safetensors."
         )
-    config = folder / "config.json"
-    if not config.is_file():
-        raise RunnerError(f"model `{folder}` has no config.json")
-    if config.stat().st_size > MAX_CONFIG_BYTES:
-        raise RunnerError(f"model `{folder}`: config.json is over 4 MiB; refused")
-    try:
-        data = json.loads(config.read_text(encoding="utf-8"))
-    except RecursionError:  # parsed here, outside the sandbox: a nesting bomb is refused
-        raise RunnerError(f"model `{folder}`: config.json is nested too deeply; refused") from None
-    except (OSError, ValueError) as exc:
-        raise RunnerError(f"model `{folder}`: config.json is unreadable: {exc}") from None
-    if isinstance(data, dict) and "auto_map" in data:
+    data = read_config(folder)
+    if "auto_map" in data:
         raise RunnerError(
             f"model `{folder}` needs custom code (`auto_map` in config.json); "
             "trust_remote_code is never enabled"
