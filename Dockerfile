@@ -30,6 +30,15 @@ ENV PATH=/opt/venv/bin:$PATH
 RUN pip install --index-url https://download.pytorch.org/whl/cu128 torch==2.13.0 \
  && pip install -c constraints.txt '.[runner,gpu]' onnxruntime-gpu
 
+# Every toolchain (docs/toolchains.md), built from the pins in runner/toolchains/ and
+# linked as /opt/toolchains/NAME, where `mcv reproduce --sandbox docker` starts each run's
+# worker; the reproduce workflow finds them through MCV_TOOLCHAINS.
+ENV MCV_TOOLCHAINS=/opt/toolchains/cache
+USER root
+RUN mkdir -p /opt/toolchains && chown runner /opt/toolchains
+USER runner
+RUN mcv toolchains build --all --link /opt/toolchains && mcv toolchains list
+
 USER root
 HEALTHCHECK --interval=5m --timeout=60s CMD setpriv --reuid=runner --regid=runner \
     --init-groups mcv doctor --require torch,cuda,bwrap,cgroup || exit 1

@@ -511,6 +511,22 @@ class Plan:
     scratch: Path
 
 
+def reported_versions(built: dict[str, Any]) -> dict[str, str]:
+    """The library versions the worker says its environment has: a label, not a
+    measurement, so only short strings are kept."""
+    found = built.get("versions")
+    if not isinstance(found, dict):
+        return {}
+    return {str(k)[:40]: str(v)[:40] for k, v in list(found.items())[:20] if isinstance(v, str)}
+
+
+def toolchain_label(name: str) -> str:
+    """`optimum (py3.11-1a2b3c4d5e6f)`: the toolchain and the pins it was built from."""
+    from runner import toolchains
+
+    return name if name == "core" else f"{name} ({toolchains.key(toolchains.get(name))})"
+
+
 class Coordinator:
     def __init__(
         self,
@@ -537,13 +553,14 @@ class Coordinator:
         job_file.write_text(json.dumps({**plan.job, "state": prepared.state}), encoding="utf-8")
         job_file.chmod(0o644)
         request = Request(
-            [self.sandbox.python(), "-m", "runner.worker", str(job_file)],
+            [self.sandbox.python(plan.request.toolchain), "-m", "runner.worker", str(job_file)],
             plan.request.read_only,
             plan.scratch,
             plan.request.device,
             plan.request.threads,
             plan.request.limits,
             plan.request.timeout_s,
+            plan.request.toolchain,
         )
         session = self.sandbox.start(request)
         name = self.sandbox.name
@@ -620,7 +637,12 @@ class Coordinator:
             raise worker.failing(exc) from None
         if not is_original:
             worker.close()
-        return record
+        return record.model_copy(
+            update={
+                "toolchain": toolchain_label(plan.request.toolchain),
+                "versions": reported_versions(worker.built),
+            }
+        )
 
     def _passes(
         self,

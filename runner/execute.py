@@ -45,6 +45,7 @@ class Settings:
     max_samples: int | None = None
     limits: Limits = field(default_factory=Limits)  # of a sandboxed run
     allow_custom: bool = False
+    build_toolchains: bool = False  # build a missing toolchain instead of failing its run
 
 
 def default_threads() -> int:
@@ -235,8 +236,43 @@ def folder_of(fetched: Fetched, index: int) -> Path:
     return folder
 
 
+def toolchain_of(method: str, folder: Path, device: str) -> str:
+    """The toolchain a run's worker needs, from its recipe and its model's config.json
+    (read as data: nothing of the folder is imported here). A CUDA recipe on a CPU
+    runner stays in core, where its worker says it needs CUDA."""
+    from runner import toolchains
+    from runner.recipes import RECIPES
+
+    try:
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    model_type = config.get("model_type") if isinstance(config, dict) else None
+    recipe = RECIPES.get(method)
+    wanted = recipe.toolchain if recipe is not None else "core"
+    if recipe is not None and recipe.needs_cuda and device != "cuda":
+        wanted = "core"
+    return toolchains.for_run(wanted, model_type if isinstance(model_type, str) else None)
+
+
+def ensure_toolchain(name: str, say: Callable[[str], None]) -> None:
+    """Build the toolchain when it is not built (`--build-toolchains`); RunnerError
+    when the build fails, which fails the runs that need it."""
+    from runner import toolchains
+
+    chain = toolchains.get(name)
+    if not toolchains.state(chain).built:
+        toolchains.build(chain, say)
+
+
 def plan_for(
-    manifest: Manifest, job: Job, folder: Path, fetched: Fetched, settings: Settings, root: Path
+    manifest: Manifest,
+    job: Job,
+    folder: Path,
+    fetched: Fetched,
+    settings: Settings,
+    root: Path,
+    progress: Progress | None = None,
 ) -> Plan:
     """A run's worker: its model folder readable (and the team's folder for a `custom`
     script), never the rows, the data or the references; its own scratch."""
@@ -249,6 +285,9 @@ def plan_for(
     readable = {readable_folder(folder)}
     if run.method == "custom":
         readable.add(fetched.team.root)
+    toolchain = toolchain_of(run.method, folder, settings.device)
+    if settings.build_toolchains:
+        ensure_toolchain(toolchain, lambda line: progress and progress(run.label, line))
     data = {
         **job_to_dict(job),
         "model_dir": str(folder),
@@ -262,6 +301,7 @@ def plan_for(
         job.threads,
         settings.limits,
         settings.timeout_s,
+        toolchain,
     )
     return Plan(run.label, run.method, bool(run.params.lossy), data, request, scratch)
 
@@ -353,7 +393,9 @@ def reproduce(
         def plan(index: int) -> Plan:
             if index not in plans:
                 folder = folder_of(fetched, index)
-                plans[index] = plan_for(manifest, jobs[index], folder, fetched, settings, root)
+                plans[index] = plan_for(
+                    manifest, jobs[index], folder, fetched, settings, root, progress
+                )
             return plans[index]
 
         try:

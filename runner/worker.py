@@ -34,6 +34,23 @@ from runner.errors import RunnerError, Unsupported
 SPIN_S = 0.002
 
 
+LIBRARIES = (
+    "torch", "transformers", "optimum", "optimum-onnx", "optimum-intel", "onnxruntime",
+    "openvino", "timm", "torchvision", "gptqmodel", "bitsandbytes",
+)  # fmt: skip
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of the libraries this worker's environment (its toolchain) has."""
+    from importlib import metadata
+
+    found = {}
+    for name in LIBRARIES:
+        with suppress(metadata.PackageNotFoundError):
+            found[name] = metadata.version(name)
+    return found
+
+
 class Channel:
     """The worker's end: frames in on a private copy of stdin, out on one of stdout."""
 
@@ -136,6 +153,7 @@ class Worker:
             "params": int(built.params),
             "nonzero_params": int(built.nonzero_params),
             "generates": bool(self.task.generates),
+            "versions": library_versions(),
         }
 
     def answer(self, frame: protocol.Frame) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -32,6 +32,7 @@ def test_doctor_and_reproduce_read_one_sandbox_registry(cli: Any) -> None:
     import argparse
 
     from runner.sandbox.registry import SANDBOXES
+    from runner.toolchains import TOOLCHAINS
     from validator.commands import reproduce
 
     parser = argparse.ArgumentParser()
@@ -47,7 +48,12 @@ def test_doctor_and_reproduce_read_one_sandbox_registry(cli: Any) -> None:
     assert code == 0
     capabilities = json.loads(out)["capabilities"]
     assert {*SANDBOXES, "cgroup"} <= set(capabilities)
-    assert set(capabilities) - {"torch", "cuda", "nvml", "onnxruntime", "cgroup"} == set(SANDBOXES)
+    toolchain_lines = {f"toolchain:{name}" for name in TOOLCHAINS}
+    assert set(capabilities) - {"torch", "cuda", "nvml", "onnxruntime", "cgroup"} == {
+        *SANDBOXES,
+        *toolchain_lines,
+    }
+    assert capabilities["toolchain:core"]["ok"] is True
     assert "never runs a custom recipe" in capabilities["none"]["detail"]
 
 

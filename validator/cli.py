@@ -23,6 +23,7 @@ from validator.commands import (
     schema,
     shards,
     table,
+    toolchains,
 )
 from validator.errors import UserError
 from validator.escape import log_block
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         publish,
         grades,
         doctor,
+        toolchains,
         schema,
         import_,
     ):

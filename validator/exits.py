@@ -43,6 +43,11 @@ EXITS: dict[str, dict[int, str]] = {
         USAGE: _USAGE,
     },
     "schema": {OK: "printed"},
+    "toolchains": {
+        OK: "listed, or every one asked for is built",
+        FINDINGS: "a build failed",
+        USAGE: _USAGE,
+    },
     "import": {
         OK: "every cell read",
         FINDINGS: "some cells could not be read (listed on stderr) or no results table was found",

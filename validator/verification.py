@@ -178,6 +178,12 @@ class RunRecord(StrictModel):
     audits: list[str] = Field(
         default_factory=list, description="The audits the run passed (timing vs scoring...)."
     )
+    toolchain: str | None = Field(
+        None, description="The environment its worker ran in (`mcv toolchains`), with its key."
+    )
+    versions: dict[str, str] = Field(
+        default_factory=dict, description="Libraries in that environment, as its worker says."
+    )
 
 
 class Fingerprint(StrictModel):

@@ -9,6 +9,7 @@ from runner.recipes.gptq import quantize_with_gptqmodel
 class Awq(Recipe):
     method = "awq"
     needs_cuda = True
+    toolchain = "gpu"
 
     def build(self, ctx: RecipeContext) -> Built:
         self.check_device(ctx)

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 from runner.backends import Backend, TorchBackend
 from runner.errors import Unsupported
 from runner.tasks.base import Sample, Task
+from validator.manifest.support import refusal
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Built:
 class Recipe(ABC):
     method: ClassVar[str]
     needs_cuda: ClassVar[bool] = False
+    toolchain: ClassVar[str] = "core"  # the environment its worker runs in (runner/toolchains)
 
     def check_device(self, ctx: RecipeContext) -> None:
         if self.needs_cuda and ctx.device != "cuda":
@@ -60,6 +62,9 @@ class Recipe(ABC):
 
     def preflight(self, ctx: RecipeContext) -> None:
         """What makes the recipe unsupported here, checked before anything is loaded."""
+        why = refusal(self.method, ctx.task.name)
+        if why is not None:  # the same table and words as `mcv check`
+            raise Unsupported(why)
         self.check_device(ctx)
 
     @abstractmethod

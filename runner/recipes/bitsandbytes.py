@@ -32,6 +32,7 @@ def load_quantized(ctx: RecipeContext, config: Any) -> Built:
 class BnbInt8(Recipe):
     method = "bnb-int8"
     needs_cuda = True
+    toolchain = "gpu"
 
     def build(self, ctx: RecipeContext) -> Built:
         from transformers import BitsAndBytesConfig
@@ -45,6 +46,7 @@ class BnbInt8(Recipe):
 class Bnb4Bit(Recipe):
     method = "bnb-4bit"
     needs_cuda = True
+    toolchain = "gpu"
 
     def build(self, ctx: RecipeContext) -> Built:
         import torch

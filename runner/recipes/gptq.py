@@ -51,6 +51,7 @@ def quantize_with_gptqmodel(ctx: RecipeContext, quant_method: str, extra: dict[s
 class Gptq(Recipe):
     method = "gptq"
     needs_cuda = True
+    toolchain = "gpu"
 
     def build(self, ctx: RecipeContext) -> Built:
         self.check_device(ctx)

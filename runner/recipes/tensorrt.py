@@ -29,6 +29,7 @@ class TensorRtBackend(Backend):
 class TensorRt(Recipe):
     method = "tensorrt"
     needs_cuda = True
+    toolchain = "gpu"
 
     def build(self, ctx: RecipeContext) -> Built:
         import onnxruntime as ort

@@ -138,6 +138,7 @@ class Request:
     threads: int
     limits: Limits
     timeout_s: float
+    toolchain: str = "core"  # the environment argv[0] belongs to (runner/toolchains)
 
 
 class Backend(Protocol):
@@ -145,7 +146,9 @@ class Backend(Protocol):
 
     name: str
 
-    def python(self) -> str: ...
+    def python(self, toolchain: str = "core") -> str:
+        """The interpreter a request of this toolchain starts with, as the run sees it."""
+        ...
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome: ...
 
@@ -159,6 +162,28 @@ def project_packages() -> list[Path]:
     return sorted(
         {Path(runner.__file__).parent.resolve(), Path(validator.__file__).parent.resolve()}
     )
+
+
+def toolchain_parts(toolchain: str) -> tuple[list[Path], dict[str, str]]:
+    """What a run in another toolchain than core needs besides the runner's interpreter:
+    that venv's folder (read-only) and PYTHONPATH naming this checkout's packages' folder,
+    since the venv does not hold them."""
+    if toolchain == "core":
+        return [], {}
+    from runner import toolchains
+
+    python = toolchains.interpreter(toolchain)
+    parents = dict.fromkeys(str(p.parent) for p in project_packages())
+    return [python.parent.parent], {"PYTHONPATH": os.pathsep.join(parents)}
+
+
+def host_python(toolchain: str) -> str:
+    """This machine's interpreter for a toolchain (RunnerError when it is not built)."""
+    if toolchain == "core":
+        return sys.executable
+    from runner import toolchains
+
+    return str(toolchains.interpreter(toolchain))
 
 
 def interpreter_paths() -> list[Path]:
@@ -409,8 +434,8 @@ class Plain:
 
     name = "none"
 
-    def python(self) -> str:
-        return sys.executable
+    def python(self, toolchain: str = "core") -> str:
+        return host_python(toolchain)
 
     def run(self, request: Request, on_line: Callable[[str], None]) -> Outcome:
         """Run to the end (a trusted step: parsing, preparing), lines to `on_line`."""
@@ -432,7 +457,8 @@ class Plain:
         import signal
         import subprocess
 
-        env = {**os.environ, "OMP_NUM_THREADS": str(request.threads)}
+        _, extra = toolchain_parts(request.toolchain)
+        env = {**os.environ, "OMP_NUM_THREADS": str(request.threads), **extra}
         env.pop("MCV_SANDBOX", None)
         request.scratch.mkdir(parents=True, exist_ok=True)
         try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -28,9 +27,11 @@ from runner.sandbox.base import (
     check_binds,
     environment,
     etc_files,
+    host_python,
     interpreter_paths,
     project_packages,
     synthetic_etc,
+    toolchain_parts,
 )
 from runner.sandbox.cgroup import Place, RunCgroup, find_place
 from runner.sandbox.limits import GIB, Limits, apply_rlimits
@@ -160,19 +161,21 @@ class Bwrap:
         assert isinstance(place, Place)  # noqa: S101 - probe() just found it
         self.place = place
 
-    def python(self) -> str:
-        return sys.executable
+    def python(self, toolchain: str = "core") -> str:
+        return host_python(toolchain)
 
     def _launch(self, request: Request, etc: Path) -> tuple[list[str], dict[str, str], RunCgroup]:
         """What both ways of running need: the binds checked, bwrap's argv, the
         allow-listed environment (bwrap and its init get it too, what /proc/1/environ
         inside shows) and the run's cgroup. `etc` holds the synthetic passwd and group."""
-        check_binds(self.name, request.read_only, [*interpreter_paths(), *project_packages()])
+        venv, extra = toolchain_parts(request.toolchain)
+        own = [*interpreter_paths(), *project_packages(), *venv]
+        check_binds(self.name, request.read_only, own)
         scratch = request.scratch
-        env = environment(scratch, scratch, request.threads)
+        env = {**environment(scratch, scratch, request.threads), **extra}
         files = synthetic_etc(etc, scratch)
         cmd = [
-            *command(request.read_only, scratch, request.device, request.limits, files),
+            *command([*venv, *request.read_only], scratch, request.device, request.limits, files),
             *request.argv,
         ]
         try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import threading
 from collections.abc import Callable
@@ -38,9 +37,11 @@ from runner.sandbox.base import (
     check_binds,
     environment,
     etc_files,
+    host_python,
     interpreter_paths,
     project_packages,
     synthetic_etc,
+    toolchain_parts,
     tree_pids,
 )
 from runner.sandbox.limits import GIB
@@ -49,6 +50,7 @@ from runner.sandbox.registry import DEFAULT_IMAGE
 HOST_SYSTEM = tuple(s for s in SYSTEM if s != "/sbin")  # the engine mounts its init there
 TMP_BYTES = 2 * GIB
 CONTROL_TIMEOUT_S = 60
+IMAGE_TOOLCHAINS = "/opt/toolchains"  # <name>/bin/python in the runner image (Dockerfile)
 
 
 def _first_line(exc: BaseException) -> str:
@@ -136,8 +138,12 @@ class Docker:
         image_env = dict(e.partition("=")[::2] for e in config.get("Env") or [])
         self.path_env = image_env.get("PATH", "/usr/local/bin:/usr/bin:/bin")
 
-    def python(self) -> str:
-        return sys.executable if self.host_python else "python3"
+    def python(self, toolchain: str = "core") -> str:
+        if self.host_python:
+            return host_python(toolchain)
+        if toolchain == "core":
+            return "python3"
+        return f"{IMAGE_TOOLCHAINS}/{toolchain}/bin/python"  # the Dockerfile builds them there
 
     def options(self, request: Request, etc: Path | None = None) -> dict[str, Any]:
         """Everything the container is created with; no engine call, so tests can read it.
@@ -157,6 +163,10 @@ class Docker:
             parents = dict.fromkeys(str(p.parent) for p in project_packages())
             env["PYTHONPATH"] = os.pathsep.join(parents)
         mine = (interpreter_paths() if self.host_python else []) + project_packages()
+        if self.host_python:
+            venv, extra = toolchain_parts(request.toolchain)
+            mine += venv
+            env.update(extra)
         check_binds(self.name, request.read_only, mine)
         own = mine + [p.resolve() for p in request.read_only]
         for path in own:  # the system folders are world-readable; these must be too

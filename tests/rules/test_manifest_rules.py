@@ -106,6 +106,12 @@ CASES: list[tuple[str, Severity, Mutate, Mutate]] = [
         run(label="bnb", method="bnb-int8", reported={"gpu_ms": 9.0}, hardware={"gpu": "T4"}),
     ),
     (
+        "MCV212",
+        Severity.ERROR,
+        run(label="q", method="gptq", reported={"gpu_ms": 9.0}, hardware={"gpu": "T4"}),
+        run(label="q", method="bnb-int8", reported={"gpu_ms": 9.0}, hardware={"gpu": "T4"}),
+    ),
+    (
         "MCV410",
         Severity.WARNING,
         drop_hardware,

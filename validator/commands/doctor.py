@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from runner import toolchains
 from runner.sandbox.registry import SANDBOXES
 from validator.config import example_toml
 from validator.course import Item, check_course, manual_settings
@@ -16,7 +17,8 @@ from validator.escape import log_text
 from validator.output.json_v1 import as_dict
 
 SANDBOX_LINES = tuple(SANDBOXES)  # one line per registered sandbox, `none` included
-CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "cgroup", *SANDBOX_LINES)
+TOOLCHAIN_LINES = tuple(f"toolchain:{name}" for name in toolchains.TOOLCHAINS)
+CAPABILITIES = ("torch", "cuda", "nvml", "onnxruntime", "cgroup", *SANDBOX_LINES, *TOOLCHAIN_LINES)
 OPTIONAL = {
     "openvino": "openvino",
     "gptq": "gptqmodel",
@@ -31,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "doctor",
         help="report what this runner can do (health check)",
         description="Check CUDA, NVML, the run cgroup (memory and process caps), every "
-        "sandbox (" + ", ".join(SANDBOX_LINES) + "), and which recipes can run here.",
+        "sandbox (" + ", ".join(SANDBOX_LINES) + "), every toolchain (mcv toolchains), and "
+        "which recipes can run here.",
     )
     parser.add_argument(
         "--require",
@@ -77,6 +80,9 @@ def capabilities() -> dict[str, tuple[bool, str]]:
     found["cgroup"] = _cgroup()
     for name, sandbox in SANDBOXES.items():
         found[name] = sandbox.check()
+    for name, chain in toolchains.TOOLCHAINS.items():
+        state = toolchains.state(chain)
+        found[f"toolchain:{name}"] = (state.built, state.detail)
     return found
 
 
@@ -118,6 +124,8 @@ def recipes(found: dict[str, tuple[bool, str]]) -> dict[str, str]:
     for method, recipe in RECIPES.items():
         if recipe.needs_cuda and not found["cuda"][0]:
             out[method] = "needs CUDA"
+        elif not found[f"toolchain:{recipe.toolchain}"][0]:
+            out[method] = f"needs the `{recipe.toolchain}` toolchain (mcv toolchains build)"
         elif method in OPTIONAL and not _installed(OPTIONAL[method]):
             out[method] = f"needs {OPTIONAL[method]}"
         elif method == "custom":
@@ -178,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(document, indent=2))
     else:
         for name, (ok, detail) in found.items():
-            print(f"{'ok ' if ok else 'no '} {name:<14} {detail}")
+            print(f"{'ok ' if ok else 'no '} {name:<18} {detail}")
         for method, state in methods.items():
             print(f"{'ok ' if state == 'ok' else '-- '} recipe {method:<18} {state}")
         if missing:

@@ -113,6 +113,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         metavar="N",
         help="evaluate at most N rows (default: evaluation.samples)",
     )
+    parser.add_argument(
+        "--build-toolchains",
+        action="store_true",
+        help="build a toolchain a run needs when it is not built yet (network allowed; "
+        "before any run starts), instead of failing that run (docs/toolchains.md)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -151,6 +157,7 @@ def run(args: argparse.Namespace) -> int:
             scratch_bytes=int(args.scratch_limit * GIB),
         ),
         load_config(args.config).course.custom_recipes,
+        build_toolchains=args.build_toolchains,
     )
     name = auto_sandbox() if args.sandbox == "auto" else args.sandbox
     try:
