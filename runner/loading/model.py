@@ -144,12 +144,15 @@ def is_timm_config(config: dict[str, Any]) -> bool:
     return model_type == "timm_wrapper" or (model_type is None and "pretrained_cfg" in config)
 
 
-def model_toolchain(config: dict[str, Any]) -> str | None:
-    """The toolchain (runner/toolchains/NAME.txt) a model needs whatever the method, from its
-    config.json (`read_config`); None when the recipe's own toolchain will do. A timm
-    checkpoint needs `vision`: timm and torchvision build the model and its preprocessing,
-    in the worker and in the prepare step alike."""
-    return "vision" if is_timm_config(config) else None
+def model_type(config: dict[str, Any]) -> str | None:
+    """The model type a config.json declares, as transformers would load it: a checkpoint
+    saved by timm itself (the hub's `timm/...`) declares none, and is `timm_wrapper`. What
+    picks a run's toolchain (runner/toolchains `MODEL_TYPES`: `timm_wrapper` needs
+    `vision`, for the worker and for the prepare step, whose image processor is timm's)."""
+    if is_timm_config(config):
+        return "timm_wrapper"
+    declared = config.get("model_type")
+    return declared if isinstance(declared, str) else None
 
 
 def check_safe(folder: Path) -> Path:

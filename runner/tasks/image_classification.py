@@ -4,7 +4,7 @@ Hub models of transformers' own classes, and timm checkpoints (`timm/...`, or a 
 timm model saved as the hub does), which transformers runs as TimmWrapper: their
 preprocessing is timm's eval transform and returns torch tensors only; both need timm and
 torchvision, so such a model runs in the `vision` toolchain (runner/loading/model.py's
-`model_toolchain`).
+`model_type`, read by runner/toolchains).
 """
 
 from __future__ import annotations

@@ -71,7 +71,8 @@ def build(folder: Path) -> None:
         hook = last.register_forward_hook(lambda m, inputs, out: seen.append(inputs[0]))
         timm_logits(model, pixels)
         hook.remove()
-        features = torch.cat([seen[0], torch.ones(len(seen[0]), 1)], 1)
+        features = torch.cat(seen)
+        features = torch.cat([features, torch.ones(len(features), 1)], 1)
         target = torch.nn.functional.one_hot(torch.tensor(labels), len(LABELS)).float() * 10 - 5
         solution = torch.linalg.lstsq(features, target).solution
         last.weight.copy_(solution[:-1].T)
@@ -85,7 +86,22 @@ def build(folder: Path) -> None:
     )
 
 
-def compare(folder: Path, rows_path: Path) -> dict[str, Any]:
+def clustered(model: Any, k: int) -> Any:
+    """timm's model with every conv and linear weight k-means clustered, by the recipe's own
+    `cluster`: what the `kmeans` run must score, reached without transformers."""
+    import torch
+
+    from runner.recipes.kmeans import cluster
+
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.Conv2d | torch.nn.Linear):
+                codebook, indices = cluster(module.weight.numpy(), k)
+                module.weight.copy_(torch.from_numpy(codebook[indices]))
+    return model
+
+
+def compare(folder: Path, rows_path: Path, clusters: int = 32) -> dict[str, Any]:
     import timm
 
     from runner.backends import TorchBackend
@@ -94,6 +110,7 @@ def compare(folder: Path, rows_path: Path) -> dict[str, Any]:
     pixels, labels = images(rows_path)
     reference = timm.create_model(f"local-dir:{folder}", pretrained=True).eval()
     expected = timm_logits(reference, pixels).numpy()
+    kmeans = timm_logits(clustered(reference, clusters), pixels).numpy()
     task = ImageClassification(folder)
     rows = [json.loads(line) for line in rows_path.read_text().splitlines() if line.strip()]
     samples = task.prepare(rows)
@@ -102,6 +119,7 @@ def compare(folder: Path, rows_path: Path) -> dict[str, Any]:
     return {
         "labels": labels,
         "timm_top1": [int(v.argmax()) for v in expected],
+        f"timm_kmeans{clusters}_top1": [int(v.argmax()) for v in kmeans],
         "runner_top1": [int(v.argmax()) for v in got],
         "runner_predictions": [task.predict(backend, s) for s in samples],
         "max_abs_diff": max(float(abs(a - b).max()) for a, b in zip(expected, got, strict=True)),
