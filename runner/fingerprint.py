@@ -11,6 +11,8 @@ from validator.verification import Fingerprint
 
 LIBRARIES = (
     "torch",
+    "torchvision",
+    "timm",
     "transformers",
     "onnxruntime",
     "onnx",
@@ -25,6 +27,7 @@ LIBRARIES = (
     "gptqmodel",
     "bitsandbytes",
     "openvino",
+    "optimum-intel",
 )
 
 

@@ -166,6 +166,28 @@ def read_config_json(folder: Path) -> dict[str, Any]:
     return data
 
 
+read_config = read_config_json  # the name the vision branch's callers use
+
+
+def is_timm_config(config: dict[str, Any]) -> bool:
+    """A timm checkpoint, which transformers loads as TimmWrapper: saved by transformers
+    (`model_type: timm_wrapper`) or by timm itself, as the hub's `timm/...` models are (no
+    model_type; the architecture and a `pretrained_cfg`, transformers' own test)."""
+    model_type = config.get("model_type")
+    return model_type == "timm_wrapper" or (model_type is None and "pretrained_cfg" in config)
+
+
+def model_type(config: dict[str, Any]) -> str | None:
+    """The model type a config.json declares, as transformers would load it: a checkpoint
+    saved by timm itself (the hub's `timm/...`) declares none, and is `timm_wrapper`. What
+    picks a run's toolchain (runner/toolchains `MODEL_TYPES`: `timm_wrapper` needs
+    `vision`, for the worker and for the prepare step, whose image processor is timm's)."""
+    if is_timm_config(config):
+        return "timm_wrapper"
+    declared = config.get("model_type")
+    return declared if isinstance(declared, str) else None
+
+
 def needs_remote_code(folder: Path) -> bool:
     """Whether the model's config names its own classes (`auto_map`)."""
     return "auto_map" in read_config_json(folder)
