@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MCV := $(BIN)/mcv
 
-.PHONY: help demo test lint typecheck unit e2e schema bench clean
+.PHONY: help demo test lint typecheck toolchains unit e2e schema bench clean
 
 help:
 	@echo "make demo       run mcv on the example submissions"
 	@echo "make test       lint, type-check and run the whole test suite (e2e included)"
+	@echo "make toolchains build the core, optimum and vision toolchains (docs/toolchains.md)"
 	@echo "make e2e        the four workflow files under nektos/act, honest and hostile PRs"
 	@echo "make schema     rewrite schema/manifest.v1.json from the models"
 	@echo "make bench      print the figures under benchmarks/"
@@ -61,8 +62,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
-	$(BIN)/pytest -q -m "not e2e"
+# The environments the optimum and timm recipes run in (docs/toolchains.md): built once
+# into ~/.cache/mcv/toolchains (about 1 GiB and 6 GiB, a few minutes each), then reused.
+toolchains: $(STAMP)
+	$(MCV) toolchains build core optimum vision
+
+unit: $(STAMP) toolchains
+	MCV_REQUIRE_TOOLCHAINS=1 $(BIN)/pytest -q -m "not e2e"
 
 # The workflows under a real engine (tests/e2e/README.md); about 10 minutes on 2 cores.
 e2e: $(STAMP)

@@ -242,18 +242,18 @@ def toolchain_of(method: str, folder: Path, device: str) -> str:
     (read as data: nothing of the folder is imported here). A CUDA recipe on a CPU
     runner stays in core, where its worker says it needs CUDA."""
     from runner import toolchains
+    from runner.loading.model import model_type, read_config_json
     from runner.recipes import RECIPES
 
     try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        config = {}
-    model_type = config.get("model_type") if isinstance(config, dict) else None
+        declared = model_type(read_config_json(folder))
+    except RunnerError:
+        declared = None  # the worker says what is wrong with it
     recipe = RECIPES.get(method)
     wanted = recipe.toolchain if recipe is not None else "core"
     if recipe is not None and recipe.needs_cuda and device != "cuda":
         wanted = "core"
-    return toolchains.for_run(wanted, model_type if isinstance(model_type, str) else None)
+    return toolchains.for_run(wanted, declared)
 
 
 def ensure_toolchain(name: str, say: Callable[[str], None]) -> None:
