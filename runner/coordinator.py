@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from runner import equivalence, protocol, timing
-from runner.errors import RunnerError
+from runner.errors import RunnerError, Unsupported
 from runner.sandbox.base import Backend, Outcome, Request, Session
 from runner.tasks.base import Sample
 from validator.verification import (
@@ -615,7 +615,7 @@ class Coordinator:
             return RunRecord(
                 label=plan.label,
                 method=plan.method,
-                status="failed",
+                status="unsupported" if isinstance(exc, Unsupported) else "failed",
                 error=str(exc),
                 duration_s=time.perf_counter() - started,
             )

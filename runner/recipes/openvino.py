@@ -63,8 +63,12 @@ def ir_stats(folder: Path) -> tuple[int, int, float]:
             if not (kind.is_real() or kind.get_type_name() in ("u8", "i8", "u4", "i4")):
                 continue
             data = op.get_data()
+            size = int(np.prod(list(op.get_output_shape(0)), dtype=np.int64))
+            if kind.bitwidth == 4:  # two values a byte: count the nibbles, not the bytes
+                packed = np.asarray(data, dtype=np.uint8).reshape(-1)
+                data = np.stack([packed & 15, packed >> 4], axis=1).reshape(-1)[:size]
             count = int(np.count_nonzero(data))
-            params += int(data.size)
+            params += size
             nonzero += count
             bits += count * kind.bitwidth
     return params, nonzero, bits

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from runner.errors import RunnerError
+from runner.errors import RunnerError, Unsupported
 
 HERE = Path(__file__).resolve().parent
 ROOT_ENV = "MCV_TOOLCHAINS"  # where built toolchains live; the default is below
@@ -143,11 +143,12 @@ def state(toolchain: Toolchain, under: Path | None = None) -> State:
 
 
 def interpreter(name: str, under: Path | None = None) -> Path:
-    """The Python a worker of this toolchain starts with, or RunnerError saying how to get it."""
+    """The Python a worker of this toolchain starts with, or Unsupported saying how to get
+    it: a run whose toolchain this machine lacks cannot run here, as one needing CUDA."""
     toolchain = get(name)
     found = state(toolchain, under)
     if not found.built or found.python is None:
-        raise RunnerError(f"the `{name}` toolchain is not ready here: {found.detail}")
+        raise Unsupported(f"the `{name}` toolchain is not ready here: {found.detail}")
     return found.python
 
 

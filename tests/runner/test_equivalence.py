@@ -163,13 +163,16 @@ def test_the_old_export_order_fails_the_run(tiny_models: dict[str, Path], tmp_pa
     assert record.cpu is None
 
 
-def has(module: str) -> bool:
-    import importlib.util
+def toolchain_built(name: str) -> bool:
+    from runner import toolchains
 
-    return importlib.util.find_spec(module) is not None
+    return toolchains.state(toolchains.get(name)).built
 
 
-OPENVINO = pytest.mark.skipif(not has("openvino"), reason="the openvino extra is not installed")
+OPENVINO = pytest.mark.skipif(
+    not toolchain_built("openvino"),
+    reason="the openvino toolchain is not built (mcv toolchains build openvino)",
+)
 
 
 @pytest.mark.parametrize(

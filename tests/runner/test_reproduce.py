@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import signal
@@ -12,7 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
+from runner import toolchains
 from runner.execute import _exit_reason
+from runner.recipes import RECIPES
 from tests.runner.conftest import DATA
 from validator.verification import VerificationRecord
 
@@ -48,9 +49,11 @@ ALL_METHODS: list[dict[str, Any]] = [
     {"label": "TensorRT", "method": "tensorrt"},
     {"label": "Own code", "method": "custom", "params": {"script": "mine.py", "description": "x"}},
 ]
-UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom"} | (
-    set() if importlib.util.find_spec("openvino") else {"openvino"}
-)
+UNSUPPORTED_HERE = {"gptq", "awq", "bnb-int8", "bnb-4bit", "tensorrt", "custom"} | {
+    method  # a recipe whose toolchain is not built here says how to build it
+    for method, recipe in RECIPES.items()
+    if recipe.toolchain != "core" and not toolchains.state(toolchains.get(recipe.toolchain)).built
+}
 
 
 def place(root: Path, source: Path, name: str) -> str:

@@ -150,16 +150,16 @@ def test_a_run_whose_recipe_needs_a_toolchain_runs_its_worker_there(
     assert "timm" not in runs["original"].versions  # the runner's own environment has none
 
 
-def test_a_run_whose_toolchain_is_not_built_fails_saying_how_to_build_it(
+def test_a_run_whose_toolchain_is_not_built_is_unsupported_saying_how_to_build_it(
     chain: Toolchain,
     tiny_models: dict[str, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code, runs = fp16_in_probe(tmp_path, tiny_models, monkeypatch, "--sandbox", "none")
-    assert code == 1
+    assert code == 0  # it cannot run on this machine, as a CUDA recipe on a CPU
     assert runs["original"].status == "ok"
-    assert runs["fp16"].status == "failed"
+    assert runs["fp16"].status == "unsupported"
     assert "mcv toolchains build probe" in (runs["fp16"].error or "")
 
 
