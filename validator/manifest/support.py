@@ -24,6 +24,10 @@ GAPS: dict[tuple[str, str], Gap] = {
     ("torchscript", "translation"): Gap(
         f"TorchScript cannot trace generation: {_GENERATES}", "onnx, fp16 or dynamic-int8"
     ),
+    ("static-int8", "translation"): Gap(
+        f"ORTQuantizer's static calibration takes single-forward graphs: {_GENERATES}",
+        "onnx-int8 or dynamic-int8",
+    ),
     **{
         (method, task): Gap(
             f"`{method}` (GPTQModel) quantizes decoder language models, not {task} models",
