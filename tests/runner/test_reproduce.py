@@ -135,7 +135,8 @@ def test_every_cpu_recipe_runs_and_the_rest_say_why_not(every_method: Any) -> No
         expected = "unsupported" if method in UNSUPPORTED_HERE else "ok"
         assert status == expected, (method, error)
         assert (error is None) == (status == "ok")
-    assert "needs CUDA" in (statuses["gptq"][1] or "")
+    assert "needs CUDA" in (statuses["bnb-int8"][1] or "")
+    assert "not supported for text-classification" in (statuses["gptq"][1] or "")
     assert "sandbox" in (statuses["custom"][1] or "")
 
 
