@@ -177,14 +177,16 @@ def prepare_samples(
         except (ProtocolError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
             errors.append("the preparing step printed a sample that is not one")
 
+    toolchain = toolchain_of("original", folder, "cpu")  # the model's: a timm one's is vision
     request = Request(
-        [sandbox.python(), "-m", "runner.prepare", str(spec)],
+        [sandbox.python(toolchain), "-m", "runner.prepare", str(spec)],
         sorted({readable_folder(folder), rows_path.parent.resolve(), spec_dir.resolve(), data_dir}),
         scratch,
         "cpu",
         1,
         settings.limits,
         settings.timeout_s,
+        toolchain,
     )
     outcome = sandbox.run(request, on_line)
     if errors:

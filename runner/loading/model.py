@@ -166,9 +166,6 @@ def read_config_json(folder: Path) -> dict[str, Any]:
     return data
 
 
-read_config = read_config_json  # the name the vision branch's callers use
-
-
 def is_timm_config(config: dict[str, Any]) -> bool:
     """A timm checkpoint, which transformers loads as TimmWrapper: saved by transformers
     (`model_type: timm_wrapper`) or by timm itself, as the hub's `timm/...` models are (no

@@ -4,34 +4,19 @@ torch.onnx export where Optimum does not know the model."""
 
 from __future__ import annotations
 
-from runner.errors import Unsupported
-from runner.recipes import optimum_ort
 from runner.recipes.base import Built, RecipeContext
 from runner.recipes.onnx_export import built, preprocessed, require_quantized
-from runner.recipes.optimum_ort import OptimumRecipe
+from runner.recipes.optimum_ort import QuantizedRecipe
 
 
-class OnnxInt8(OptimumRecipe):
+class OnnxInt8(QuantizedRecipe):
     method = "onnx-int8"
 
-    def build(self, ctx: RecipeContext) -> Built:
+    static = False
+    scheme = "onnx (int8 weights)"
+
+    def build_without_optimum(self, ctx: RecipeContext) -> Built:
         params = ctx.params
-        if optimum_ort.covered(ctx):
-            source = optimum_ort.export(
-                ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
-            )
-            folder = optimum_ort.quantize(
-                ctx, source, optimum_ort.scratch(ctx, "artifact"), static=False
-            )
-            return optimum_ort.built(
-                ctx, folder, "onnx (int8 weights)", params.graph_optimization_level, "_quantized"
-            )
-        self.fallback(ctx)
-        if params.layers or params.exclude or params.operators:
-            raise Unsupported(
-                "params.layers, exclude and operators select nodes of Optimum's export, which "
-                f"does not know `{optimum_ort.model_config(ctx).model_type}`; drop them"
-            )
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         _, ready = preprocessed(ctx, params.opset)
@@ -40,4 +25,4 @@ class OnnxInt8(OptimumRecipe):
             str(ready), str(target), weight_type=QuantType.QInt8, per_channel=params.per_channel
         )
         require_quantized(target, "onnx-int8")
-        return built(ctx, target, "onnx (int8 weights)", params.graph_optimization_level)
+        return built(ctx, target, self.scheme, params.graph_optimization_level)

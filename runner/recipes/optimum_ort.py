@@ -15,6 +15,7 @@ import fnmatch
 import importlib.util
 import shutil
 import warnings
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -240,6 +241,31 @@ class OptimumRecipe(Recipe):
                 "is exported only through it; measure it with a torch recipe (fp16, "
                 "dynamic-int8)"
             )
+
+
+class QuantizedRecipe(OptimumRecipe):
+    """onnx-int8 and static-int8: ORTQuantizer over Optimum's export where it knows the
+    model, else the subclass's own onnxruntime.quantization path over the torch.onnx one."""
+
+    static: ClassVar[bool]
+    scheme: ClassVar[str]
+
+    def build(self, ctx: RecipeContext) -> Built:
+        params = ctx.params
+        if covered(ctx):
+            source = export(ctx, scratch(ctx, "optimum-export"), params.opset)
+            folder = quantize(ctx, source, scratch(ctx, "artifact"), static=self.static)
+            return built(ctx, folder, self.scheme, params.graph_optimization_level, "_quantized")
+        self.fallback(ctx)
+        if params.layers or params.exclude or params.operators:
+            raise Unsupported(
+                "params.layers, exclude and operators select nodes of Optimum's export, which "
+                f"does not know `{model_config(ctx).model_type}`; drop them"
+            )
+        return self.build_without_optimum(ctx)
+
+    @abstractmethod
+    def build_without_optimum(self, ctx: RecipeContext) -> Built: ...
 
 
 class LevelledOrtBackend(OrtBackend):

@@ -6,7 +6,6 @@ know the model."""
 from __future__ import annotations
 
 from runner.errors import Unsupported
-from runner.recipes import optimum_ort
 from runner.recipes.base import Built, RecipeContext
 from runner.recipes.onnx_export import (
     built,
@@ -14,10 +13,10 @@ from runner.recipes.onnx_export import (
     preprocessed,
     require_quantized,
 )
-from runner.recipes.optimum_ort import OptimumRecipe
+from runner.recipes.optimum_ort import QuantizedRecipe
 
 
-class StaticInt8(OptimumRecipe):
+class StaticInt8(QuantizedRecipe):
     method = "static-int8"
 
     def preflight(self, ctx: RecipeContext) -> None:
@@ -29,28 +28,11 @@ class StaticInt8(OptimumRecipe):
                 "not give; use onnx-int8 (dynamic int8 over every graph, through Optimum)"
             )
 
-    def build(self, ctx: RecipeContext) -> Built:
+    static = True
+    scheme = "onnx (int8 weights and activations)"
+
+    def build_without_optimum(self, ctx: RecipeContext) -> Built:
         params = ctx.params
-        if optimum_ort.covered(ctx):
-            source = optimum_ort.export(
-                ctx, optimum_ort.scratch(ctx, "optimum-export"), params.opset
-            )
-            folder = optimum_ort.quantize(
-                ctx, source, optimum_ort.scratch(ctx, "artifact"), static=True
-            )
-            return optimum_ort.built(
-                ctx,
-                folder,
-                "onnx (int8 weights and activations)",
-                params.graph_optimization_level,
-                "_quantized",
-            )
-        self.fallback(ctx)
-        if params.layers or params.exclude or params.operators:
-            raise Unsupported(
-                "params.layers, exclude and operators select nodes of Optimum's export, which "
-                f"does not know `{optimum_ort.model_config(ctx).model_type}`; drop them"
-            )
         from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
 
         _, ready = preprocessed(ctx, params.opset)
@@ -66,6 +48,4 @@ class StaticInt8(OptimumRecipe):
             weight_type=QuantType.QInt8,
         )
         require_quantized(target, "static-int8")
-        return built(
-            ctx, target, "onnx (int8 weights and activations)", params.graph_optimization_level
-        )
+        return built(ctx, target, self.scheme, params.graph_optimization_level)

@@ -18,7 +18,7 @@ from runner import metrics
 from runner.backends import Backend
 from runner.errors import RunnerError, Unsupported
 from runner.loading.data import row_file
-from runner.loading.model import is_timm_config, read_config
+from runner.loading.model import is_timm_config, read_config_json
 from runner.tasks.base import Sample, Task, column, predicted_label
 from runner.tasks.text_classification import label_key, score_labels
 
@@ -88,7 +88,7 @@ class ImageClassification(Task):
     auto_class = "AutoModelForImageClassification"
 
     def is_timm(self, folder: Path | None = None) -> bool:
-        return is_timm_config(read_config(folder or self.folder))
+        return is_timm_config(read_config_json(folder or self.folder))
 
     def load_model(self, folder: Path | None = None, dtype: Any = None) -> Any:
         folder = folder or self.folder
