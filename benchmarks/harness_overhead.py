@@ -39,6 +39,7 @@ def measure() -> tuple[float, float, float, float]:
 
     from runner.coordinator import Coordinator, Plan, Prepared, nonce
     from runner.demo import build
+    from runner.harness import job_of, job_to_dict
     from runner.loading.data import file_rows
     from runner.protocol import encode
     from runner.sandbox.base import Plain, Request, Session
@@ -62,16 +63,18 @@ def measure() -> tuple[float, float, float, float]:
     with tempfile.TemporaryDirectory(prefix="mcv-overhead-") as scratch:
         root = Path(scratch)
         (root / "job").mkdir()
-        job = {
-            "manifest_json": manifest.model_dump_json(),
-            "manifest_dir": str(manifest_path.parent),
-            "run_index": 0,
-            "device": "cpu",
-            "threads": 1,
-            "work_dir": str(root / "work"),
-            "model_dir": str(folder),
-            "allow_custom": False,
-        }
+        job = job_to_dict(
+            job_of(
+                manifest,
+                0,
+                manifest_dir=str(manifest_path.parent),
+                device="cpu",
+                threads=1,
+                work_dir=str(root / "work"),
+                latency=settings,
+                model_dir=str(folder),
+            )
+        )
         request = Request([], [root / "job"], root / "work", "cpu", 1, Limits(), 600)
         plan = Plan("original", "original", False, job, request, root / "work")
         coordinator = Coordinator(Bench(), task, "accuracy", "cpu", 1, settings, 600, print_nothing)

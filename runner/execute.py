@@ -23,7 +23,7 @@ from pathlib import Path
 from runner.coordinator import Coordinator, Plan, Prepared, WorkerFailed
 from runner.errors import RunnerError
 from runner.fingerprint import fingerprint
-from runner.harness import Job, failed, fetch_model, job_to_dict, samples_of
+from runner.harness import Job, failed, fetch_model, job_of, job_to_dict, samples_of
 from runner.loading.data import DataSource, locate
 from runner.loading.model import readable_folder
 from runner.loading.team import TeamFolder
@@ -333,15 +333,15 @@ def reproduce(
         root.chmod(0o755)
         wanted = sorted(set(indices) | ({original} if original is not None else set()))
         jobs = {
-            i: Job(
-                manifest.model_dump_json(),
-                str(manifest_path.parent.resolve()),
+            i: job_of(
+                manifest,
                 i,
-                settings.device,
-                threads,
-                str(root / f"run-{i}" / "work"),
-                settings.latency,
-                settings.max_samples,
+                manifest_dir=str(manifest_path.parent.resolve()),
+                device=settings.device,
+                threads=threads,
+                work_dir=str(root / f"run-{i}" / "work"),
+                latency=settings.latency,
+                max_samples=settings.max_samples,
                 allow_custom=settings.allow_custom,
                 remote_code=settings.remote_code,
             )

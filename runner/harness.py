@@ -18,7 +18,14 @@ from validator.verification import RunRecord
 
 @dataclass(frozen=True)
 class Job:
-    manifest_json: str  # the validated manifest, as JSON (spawned children re-validate it)
+    """One run's job: what its worker is told, loaded once on this side and passed on
+    (the worker validates the run's own entry, never the whole manifest)."""
+
+    run_json: str  # the run's validated manifest entry, as JSON
+    label: str
+    method: str
+    task: str  # the manifest's model.task
+    columns: dict[str, str]  # the manifest's evaluation.columns
     manifest_dir: str  # relative dataset paths and custom scripts resolve against it
     run_index: int
     device: str
@@ -30,6 +37,30 @@ class Job:
     rows_path: str | None = None  # evaluation rows fetched beforehand, as .jsonl
     allow_custom: bool = False  # the course config enables team recipe scripts
     remote_code: bool = False  # the course config allows models with their own code, pinned
+
+
+def job_of(manifest: Manifest, index: int, **settings: Any) -> Job:
+    """Run `index`'s job, from the loaded manifest."""
+    run = manifest.runs[index]
+    return Job(
+        run.model_dump_json(),
+        run.label,
+        run.method,
+        manifest.model.task,
+        dict(manifest.evaluation.columns),
+        run_index=index,
+        **settings,
+    )
+
+
+def run_of(job: dict[str, Any]) -> Any:
+    """The worker's side: the run's typed entry, validated again (its job file is the
+    only thing it is told about the manifest)."""
+    from pydantic import TypeAdapter
+
+    from validator.manifest.schema import Run
+
+    return TypeAdapter(Run).validate_json(job["run_json"])
 
 
 def job_to_dict(job: Job) -> dict[str, Any]:
@@ -46,7 +77,7 @@ def fetch_model(manifest: Manifest, job: Job) -> Path:
     from runner.loading.model import resolve
     from runner.loading.team import TeamFolder
 
-    run = manifest.runs[job.run_index]
+    run = manifest.runs[job.run_index]  # the loaded manifest's entry (the job's own)
     ref = run.params.student if run.method == "distilled" else manifest.model
     team = TeamFolder.of(Path(job.manifest_dir), manifest.team)
     return resolve(ref.id, ref.revision, team, remote_code=job.remote_code)
@@ -65,11 +96,9 @@ def quiet() -> None:
 
 
 def failed(job: Job, status: str, error: str, started: float) -> RunRecord:
-    manifest = Manifest.model_validate_json(job.manifest_json)
-    run = manifest.runs[job.run_index]
     return RunRecord(
-        label=run.label,
-        method=run.method,
+        label=job.label,
+        method=job.method,
         status=status,  # type: ignore[arg-type]
         error=error,
         duration_s=time.perf_counter() - started,

@@ -98,22 +98,20 @@ def no_dumping() -> None:
 
 class Worker:
     def __init__(self, job: dict[str, Any], channel: Channel) -> None:
-        from runner.harness import quiet
+        from runner.harness import quiet, run_of
         from runner.tasks import TASKS
-        from validator.manifest.schema import Manifest
 
         quiet()
         import numpy as np
         import torch
 
         self.job, self.channel = job, channel
-        manifest = Manifest.model_validate_json(job["manifest_json"])
-        self.run = manifest.runs[job["run_index"]]
+        self.run = run_of(job)
         torch.set_num_threads(int(job["threads"]))
         torch.manual_seed(0)
         random.seed(0)
         np.random.seed(0)
-        self.task = TASKS[manifest.model.task](Path(job["model_dir"]), manifest.evaluation.columns)
+        self.task = TASKS[job["task"]](Path(job["model_dir"]), dict(job["columns"]))
         # Fetching refused the model unless the course allows its code and it is pinned;
         # this sandboxed process is the only one that imports it.
         self.task.remote_code = bool(job.get("remote_code"))

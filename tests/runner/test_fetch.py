@@ -16,7 +16,7 @@ import yaml
 
 from runner.errors import RunnerError
 from runner.execute import Settings, fetch_all, plan_for
-from runner.harness import Job
+from runner.harness import Job, job_of
 from runner.sandbox.base import Outcome, Request
 from runner.trackers.latency import LatencySettings
 from tests.runner.hub_cache import SHA, add_model_folder, offline_cache
@@ -52,14 +52,14 @@ class Unconfined:
 
 def job_for(manifest_path: Path, work: Path) -> Job:
     manifest = Manifest.model_validate(yaml.safe_load(manifest_path.read_text(encoding="utf-8")))
-    return Job(
-        manifest.model_dump_json(),
-        str(manifest_path.parent.resolve()),
+    return job_of(
+        manifest,
         0,
-        "cpu",
-        1,
-        str(work / "run-0" / "work"),
-        LatencySettings(),
+        manifest_dir=str(manifest_path.parent.resolve()),
+        device="cpu",
+        threads=1,
+        work_dir=str(work / "run-0" / "work"),
+        latency=LatencySettings(),
     )
 
 
