@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
+from validator.config import CourseConfig
 from validator.errors import UserError
 from validator.findings import Finding, sort_key
 from validator.manifest.load import Loaded, load
@@ -65,19 +66,34 @@ def read_teams(path: Path) -> tuple[TeamsFile | None, list[Finding]]:
     return teams, findings + errors
 
 
-def check_manifest(path: Path, pr: PullRequest) -> tuple[ManifestContext, list[Finding]]:
+def check_manifest(
+    path: Path, pr: PullRequest, course: CourseConfig | None = None
+) -> tuple[ManifestContext, list[Finding]]:
     display = display_path(path)
-    return check_loaded(load(path, display), PurePosixPath(path.as_posix()), pr, path)
+    return check_loaded(load(path, display), PurePosixPath(path.as_posix()), pr, path, course)
 
 
 def check_loaded(
-    loaded: Loaded, where: PurePosixPath, pr: PullRequest, on_disk: Path | None = None
+    loaded: Loaded,
+    where: PurePosixPath,
+    pr: PullRequest,
+    on_disk: Path | None = None,
+    course: CourseConfig | None = None,
 ) -> tuple[ManifestContext, list[Finding]]:
-    """Every manifest rule on a manifest already read; `where` is its repository path."""
+    """Every manifest rule on a manifest already read; `where` is its repository path.
+    `course`: the course config already read (None: a rule that needs it looks for it)."""
     doc = loaded.document
     display = doc.path if doc is not None else str(where)
     ctx = ManifestContext(
-        display, where.parent.name, where.name, doc, loaded.manifest, pr, on_disk, loaded.parts
+        display,
+        where.parent.name,
+        where.name,
+        doc,
+        loaded.manifest,
+        pr,
+        on_disk,
+        loaded.parts,
+        course,
     )
     findings = list(loaded.findings)
     for rule in MANIFEST_RULES:
@@ -96,9 +112,11 @@ def locate(findings: Iterable[Finding], doc: Document | None) -> list[Finding]:
     return out
 
 
-def run_check(paths: Sequence[Path], pr: PullRequest) -> list[Finding]:
+def run_check(
+    paths: Sequence[Path], pr: PullRequest, course: CourseConfig | None = None
+) -> list[Finding]:
     """Every finding for these manifests under this pull request, sorted by place."""
-    return _with_submission_rules([check_manifest(path, pr) for path in paths], pr)
+    return _with_submission_rules([check_manifest(path, pr, course) for path in paths], pr)
 
 
 def check_one(

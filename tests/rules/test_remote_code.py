@@ -91,3 +91,29 @@ def test_a_hub_model_in_the_cache_says_it_by_its_cached_config(
     (found,) = mcv210(tmp_path, {"id": "org/own-code", "revision": SHA})
     assert found.severity is Severity.ERROR
     assert mcv210(tmp_path, {"id": "org/plain", "revision": SHA}) == []
+
+
+def test_mcv_check_config_is_the_course_config_the_rule_reads(tmp_path: Path, cli) -> None:  # type: ignore[no-untyped-def]
+    """`--config` names the course config: the rule reads that one, not the repository's."""
+    from tests.builders import write
+
+    course(tmp_path, False)  # the repository's own says no
+    data = manifest(
+        model={
+            "id": "waveletdeboshir/gigaam-ctc",
+            "revision": SHA,
+            "task": "automatic-speech-recognition",
+        }
+    )
+    data["evaluation"]["metric"] = "wer"
+    path = write(tmp_path, data)
+    allowing = tmp_path / "allowing.toml"
+    allowing.write_text("[course]\nremote_code = true\n")
+    code, out, _ = cli("check", str(path), "--config", str(allowing), "--format", "json")
+    (found,) = [f for f in json.loads(out)["findings"] if f["code"] == "MCV210"]
+    assert found["severity"] == "warning"
+    assert "the course allows it" in found["message"]
+    code, out, _ = cli("check", str(path), "--format", "json")
+    (found,) = [f for f in json.loads(out)["findings"] if f["code"] == "MCV210"]
+    assert found["severity"] == "error"
+    assert code == 1

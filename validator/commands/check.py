@@ -104,10 +104,12 @@ def run(args: argparse.Namespace) -> int:
         teams=teams,
         teams_source=str(teams_path) if teams_path else None,
     )
-    findings += run_check(paths, pr)
     config_path = args.config or (DEFAULT_CONFIG if DEFAULT_CONFIG.is_file() else None)
+    course = None
     if config_path is not None:  # a course's typo shows here, not first in `reproduce`
-        findings += read_config(config_path, display_path(config_path))[1]
+        course, problems = read_config(config_path, display_path(config_path))
+        findings += problems
+    findings += run_check(paths, pr, course if args.config else None)
     summary = Summary.of(findings, files=(str(p) for p in paths))
     RENDERERS[args.format](findings, summary, sys.stdout)
     return 1 if summary.errors else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from validator.findings import Finding, RuleInfo
 
@@ -22,6 +22,9 @@ from validator.manifest.parts import Parts
 from validator.manifest.schema import Manifest
 from validator.manifest.teams import TeamsFile
 from validator.manifest.yaml_loader import Document
+
+if TYPE_CHECKING:
+    from validator.config import CourseConfig
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class ManifestContext:
     pr: PullRequest
     path: Path | None = None  # the file on disk, for rules that look at the team's folder
     parts: Parts = field(default_factory=Parts)  # what validates, even when the whole does not
+    course: CourseConfig | None = None  # the course config `mcv check --config` read; None: look
 
 
 @dataclass

@@ -73,7 +73,10 @@ def needs_remote_code(ctx: ManifestContext) -> bool:
 
 def course_config(ctx: ManifestContext) -> CourseConfig:
     """The course config of the manifest's repository (`submissions/<team>/hw-N.yaml`
-    below it), else the working directory's; its own problems are MCV103's."""
+    below it), else the working directory's; its own problems are MCV103's. The one
+    `mcv check --config` read, where it was given."""
+    if ctx.course is not None:
+        return ctx.course
     parents = ctx.path.resolve().parents if ctx.path is not None else []
     places = [parents[2] / DEFAULT_PATH] if len(parents) > 2 else []
     for place in [*places, DEFAULT_PATH]:
