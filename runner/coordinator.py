@@ -500,6 +500,33 @@ def decoding_of(state: dict[str, Any], answers: Answers, task: Any) -> Decoding 
 
 
 @dataclass
+class Measuring:
+    """One run as the coordinator's phases measure it: which samples are scored apart
+    and which the timing rounds cycle through, and what each phase found."""
+
+    plan: Plan
+    worker: Worker
+    is_original: bool
+    samples: list[Sample]
+    cycle: list[int] = field(init=False)
+    rest: list[int] = field(init=False)
+    answers: Answers = field(init=False)
+    finding: str | None = None
+    agreement: Agreement | None = None
+    audits: list[str] = field(default_factory=list)
+    clock: Clock | None = None
+    latency: Latency | None = None
+    speedup: Speedup | None = None
+
+    def __post_init__(self) -> None:
+        count = len(self.samples)
+        cycle_len = min(MAX_CYCLE, max(1, count // 2)) if count > 1 else 1
+        self.cycle = list(range(count - cycle_len, count))
+        self.rest = [i for i in range(count) if i not in self.cycle]
+        self.answers = Answers([None] * count, {}, {})
+
+
+@dataclass
 class Plan:
     """What the coordinator needs to start one run's worker."""
 
@@ -653,81 +680,87 @@ class Coordinator:
         started: float,
         report: Progress,
     ) -> RunRecord:
-        samples, task = prepared.samples, self.task
-        count = len(samples)
+        """The phases of one run, in order: size, scoring (all but the timing cycle), the
+        agreement check, timing with its cache audit, scoring the cycle, the timing audit,
+        agreement over every sample, quality, memory. A finding stops the phases that
+        would measure a model already known to be wrong."""
+        run = Measuring(plan, worker, is_original, prepared.samples)
         size = artifact_size(worker, plan.scratch, worker.built)
-        cycle_len = min(MAX_CYCLE, max(1, count // 2)) if count > 1 else 1
-        cycle = list(range(count - cycle_len, count))
-        rest = [i for i in range(count) if i not in cycle]
-        answers = Answers([None] * count, {}, {})
-        if is_original and self.reference is not None:
-            answers = self.reference
-        else:
-            report(f"scoring {len(rest)} of {count} samples")
-            scoring_pass(worker, task, samples, rest, answers)
-        agreement, finding = None, None
         reference = self.reference
-        compare = plan.method not in NO_REFERENCE and reference is not None
-
-        def agree_over(indices: list[int]) -> tuple[Agreement, str | None]:
-            assert reference is not None  # noqa: S101 - compare says so
-            ref = Answers(
-                [reference.predictions[i] for i in indices],
-                {i: reference.outputs[i] for i in indices if i in reference.outputs},
-                {},
-            )
-            mine = Answers(
-                [answers.predictions[i] for i in indices],
-                {i: answers.outputs[i] for i in indices if i in answers.outputs},
-                {},
-            )
-            agreement, finding = agreement_of(task, ref, mine, not plan.lossy)
-            return agreement, None if plan.method in NOT_JUDGED else finding
-
-        if compare and rest:  # a run that fails its agreement check is not timed
-            agreement, finding = agree_over(rest)
-        latency = speedup = None
-        audits: list[str] = []
-        if finding is None:
+        if is_original and reference is not None:
+            run.answers = reference  # the original's own scoring, as the others saw it
+        else:
+            report(f"scoring {len(run.rest)} of {len(run.samples)} samples")
+            scoring_pass(worker, self.task, run.samples, run.rest, run.answers)
+        if run.rest:  # a run that fails its agreement check is not timed
+            self._agree(run, run.rest)
+        if run.finding is None:
             report("timing" + ("" if is_original or not self.original else " (paired)"))
-            latency, speedup, cache = self._time(plan, worker, is_original, samples, cycle)
-            if cache and not is_original:
-                finding = cache
-            else:
-                audits.append("cache: repeated inputs answered like fresh ones")
-        clock, timed = latency if latency else (None, None)
-        if not (is_original and self.reference is not None):
-            scoring_pass(worker, task, samples, cycle, answers)
-        if clock is not None and finding is None:
-            mismatch = audit_answers(clock, task, answers, samples)
-            if mismatch and not is_original:
-                finding = mismatch
-            else:
-                audits.append("timing: every timed answer equals the scored one")
-        if compare and finding is None:
-            agreement, finding = agree_over(list(range(count)))
-        quality = quality_of(task, answers.predictions, samples, self.metric)
-        decoding = decoding_of(prepared.state, answers, task)
+            self._timed(run)
+        if not (is_original and reference is not None):
+            scoring_pass(worker, self.task, run.samples, run.cycle, run.answers)
+        self._audit(run)
+        if run.finding is None:
+            self._agree(run, list(range(len(run.samples))))
+        quality = quality_of(self.task, run.answers.predictions, run.samples, self.metric)
+        decoding = decoding_of(prepared.state, run.answers, self.task)
         memory = None
-        if finding is None:
+        if run.finding is None:
             report("measuring memory (from outside)")
-            memory = self._memory(worker, samples)
+            memory = self._memory(worker, run.samples)
+        ok = run.finding is None
         return RunRecord(
             label=plan.label,
             method=plan.method,
-            status="failed" if finding else "ok",
-            error=finding,
+            status="ok" if ok else "failed",
+            error=run.finding,
             duration_s=time.perf_counter() - started,
             size=size,
-            cpu=timed if self.device == "cpu" and finding is None else None,
-            gpu=timed if self.device == "cuda" and finding is None else None,
+            cpu=run.latency if self.device == "cpu" and ok else None,
+            gpu=run.latency if self.device == "cuda" and ok else None,
             memory=memory,
             quality=quality,
-            agreement=agreement,
+            agreement=run.agreement,
             decoding=decoding,
-            speedup=speedup if finding is None else None,
-            audits=audits if finding is None else [],
+            speedup=run.speedup if ok else None,
+            audits=run.audits if ok else [],
         )
+
+    def _agree(self, run: Measuring, indices: list[int]) -> None:
+        """Its answers on `indices` against the original's (a lossless recipe must give
+        the same; a lossy one records how close); not for the original or a student."""
+        reference = self.reference
+        if run.plan.method in NO_REFERENCE or reference is None:
+            return
+
+        def part(answers: Answers) -> Answers:
+            outputs = {i: answers.outputs[i] for i in indices if i in answers.outputs}
+            return Answers([answers.predictions[i] for i in indices], outputs, {})
+
+        run.agreement, finding = agreement_of(
+            self.task, part(reference), part(run.answers), not run.plan.lossy
+        )
+        if run.plan.method not in NOT_JUDGED:
+            run.finding = finding
+
+    def _timed(self, run: Measuring) -> None:
+        (run.clock, run.latency), run.speedup, cache = self._time(
+            run.plan, run.worker, run.is_original, run.samples, run.cycle
+        )
+        if cache and not run.is_original:
+            run.finding = cache
+        else:
+            run.audits.append("cache: repeated inputs answered like fresh ones")
+
+    def _audit(self, run: Measuring) -> None:
+        """TEST01: the timed answers are the scored ones."""
+        if run.clock is None or run.finding is not None:
+            return
+        mismatch = audit_answers(run.clock, self.task, run.answers, run.samples)
+        if mismatch and not run.is_original:
+            run.finding = mismatch
+        else:
+            run.audits.append("timing: every timed answer equals the scored one")
 
     def _time(
         self, plan: Plan, worker: Worker, is_original: bool, samples: list[Sample], cycle: list[int]
