@@ -39,7 +39,7 @@ demo: $(STAMP)
 	@echo
 	@echo "== mcv reproduce: the built-in example (a ViT trained once on scikit-learn's digits)"
 	@$(BIN)/python -m runner.demo
-	@$(MCV) reproduce submissions/demo/hw-3.yaml --out demo-out --min-seconds 1
+	@$(MCV) reproduce submissions/demo/hw-3.yaml --out demo-out --min-seconds 1 --build-toolchains
 	@echo
 	@echo "== mcv compare: reported vs reproduced -> demo-out/report.md, report.json, compare.png"
 	@$(MCV) compare submissions/demo/hw-3.yaml demo-out/verification.json --out demo-out \
