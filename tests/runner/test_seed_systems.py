@@ -9,9 +9,9 @@ seeds' numbers are known for (copied rows, impossible sizes). The figures are th
 models', not the seeds' (the family tests compare them with the reference libraries):
 what this proves is that each table's system runs end to end.
 
-Not here: GigaAM-RNNT (seed 000; the runner has no transducer decoding, and its draft
-says `unsupported` for want of a method no one can name), and the real checkpoints (no
-hub is reachable from this machine).
+Not here: GigaAM-RNNT (seed 000; the runner has no transducer decoding, and the model's
+own interface cannot be read without the hub), and the real checkpoints (no hub is
+reachable from this machine).
 """
 
 from __future__ import annotations
@@ -142,7 +142,7 @@ def completed(seed: Seed) -> dict[str, Any]:
     return data
 
 
-def test_every_seed_gets_a_draft_and_only_the_expected_keys_are_filled() -> None:
+def test_every_seed_draft_is_completed_with_a_pinned_revision_and_every_method() -> None:
     for name, seed in SEEDS.items():
         data = completed(seed)
         assert data["model"]["revision"] == SHA, name
