@@ -167,6 +167,23 @@ def test_the_repository_readme_leaderboard_is_up_to_date(
     assert code == 0, err
 
 
+def test_the_demo_record_was_made_from_the_committed_demo_manifest() -> None:
+    """Editing submissions/demo/hw-3.yaml leaves results/demo/hw-3.json a record of another
+    manifest, and the README's demo rows then compare new claims with old measurements."""
+    import hashlib
+
+    from validator.verification import VerificationRecord
+
+    manifest = REPO / "submissions" / "demo" / "hw-3.yaml"
+    record = VerificationRecord.model_validate_json(
+        (REPO / "results" / "demo" / "hw-3.json").read_text(encoding="utf-8")
+    )
+    assert record.manifest_sha256 == hashlib.sha256(manifest.read_bytes()).hexdigest(), (
+        "results/demo/hw-3.json is stale: run `make demo`, put demo-out/verification.json "
+        "there keeping the old record's `publication`, then run `mcv table README.md`"
+    )
+
+
 def test_parallel_collection_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import validator.leaderboard.table as table
 

@@ -245,6 +245,8 @@ def test_a_record_from_before_these_fields_still_validates() -> None:
     from tests.conftest import REPO
     from validator.verification import VerificationRecord
 
-    old = VerificationRecord.model_validate_json((REPO / "results/demo/hw-3.json").read_text())
+    old = VerificationRecord.model_validate_json(
+        (REPO / "tests/data/records/demo-hw-3-before-agreement.json").read_text()
+    )
     assert old.runs
     assert all(run.agreement is None and run.decoding is None for run in old.runs)
