@@ -29,7 +29,8 @@ class Backend(ABC):
         """The model's first output (logits), as float32."""
 
     def generate(self, inputs: Inputs, config: Any) -> Generated:
-        """Decode with `config` (a transformers GenerationConfig: runner/tasks/decoding.py)."""
+        """Decode with `config` (a transformers GenerationConfig: runner/tasks/decoding.py);
+        None: with the model's own `generate()` as it is (a transducer with its own code)."""
         raise Unsupported(
             f"{type(self).__name__} cannot generate; generation tasks run on "
             "torch recipes only in this version"
@@ -79,6 +80,13 @@ class TorchBackend(Backend):
                 self.count += 1
                 return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
 
+        if config is None:
+            with self.torch.inference_mode():
+                out = self.model.generate(**self._tensors(inputs))
+            out = getattr(out, "sequences", out)
+            own = np.asarray(out.cpu().numpy() if hasattr(out, "cpu") else out, dtype=np.int64)
+            own = own.reshape(1, -1)
+            return Generated(own, int(own.shape[1]))
         steps = Steps()
         with self.torch.inference_mode():
             ids = self.model.generate(

@@ -209,22 +209,36 @@ PREPROCESSING_FILES = (
 )
 
 
-def check_preprocessing_code(folder: Path) -> None:
-    """Refuse a feature extractor, processor or tokenizer with its own code: they run in
-    the preparing step, beside the references, where no model's code ever runs."""
+def _preprocessing_json(folder: Path, name: str) -> dict[str, Any]:
+    """A preprocessing file as JSON (never transformers, which may import code); {} where
+    it is absent or unreadable (transformers says what is wrong with it, where it reads it)."""
+    path = folder / name
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def own_preprocessing(folder: Path) -> list[str]:
+    """The preprocessing files that name the model's own classes (`auto_map`): its feature
+    extractor, processor or tokenizer is its code, as GigaAM's on the hub (one
+    `gigaam_transformers.py` with the model, feature extractor and tokenizer classes). Such
+    code never runs in the preparing step, beside the references: the task hands the
+    worker the decoded waveform, and the worker featurises it and decodes the model's
+    output to text (runner/tasks/speech_recognition.py)."""
+    return [name for name in PREPROCESSING_FILES if "auto_map" in _preprocessing_json(folder, name)]
+
+
+def declared_sampling_rate(folder: Path, default: int = 16000) -> int:
+    """The rate a feature extractor with its own code expects, read as JSON."""
     for name in PREPROCESSING_FILES:
-        path = folder / name
-        try:
-            data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-        except (OSError, ValueError, RecursionError):
-            continue  # transformers says what is wrong with it, where it reads it
-        if isinstance(data, dict) and "auto_map" in data:
-            raise RunnerError(
-                f"model `{folder}`: `{name}` needs its own code (`auto_map`); only the "
-                "model's own classes may (in the sandboxed worker): the inputs are prepared "
-                "beside the references, with transformers' own feature extractors and "
-                "tokenizers only"
-            )
+        rate = _preprocessing_json(folder, name).get("sampling_rate")
+        if isinstance(rate, int) and not isinstance(rate, bool) and 1000 <= rate <= 192000:
+            return rate
+    return default
 
 
 def model_config(folder: Path, trusted: bool = False) -> Any:
@@ -240,22 +254,24 @@ def model_config(folder: Path, trusted: bool = False) -> Any:
     return transformers.AutoConfig.from_pretrained(folder, trust_remote_code=own_code)
 
 
-def _code_modules(auto_map: Any, folder: Path) -> list[str]:
+def _code_modules(auto_map: Any, folder: Path, source: str = "config.json") -> list[str]:
     """The modules `auto_map` names, each a `.py` in the folder itself: a reference into
     another repository (`org/repo--module.Class`) would fetch unpinned code."""
     if not isinstance(auto_map, dict):
-        raise RunnerError(f"model `{folder}`: `auto_map` in config.json is not a mapping")
+        raise RunnerError(f"model `{folder}`: `auto_map` in {source} is not a mapping")
     targets = [t for v in auto_map.values() for t in (v if isinstance(v, list) else [v]) if t]
     modules = []
     for target in targets:
         module = str(target).rpartition(".")[0]
         if not isinstance(target, str) or "--" in target or not module.isidentifier():
             raise RunnerError(
-                f"model `{folder}`: `auto_map` names `{target}`, not a module of its own "
-                "folder; code from another repository is refused"
+                f"model `{folder}`: `auto_map` in {source} names `{target}`, not a module of "
+                "its own folder; code from another repository is refused"
             )
         if not (folder / f"{module}.py").is_file():
-            raise RunnerError(f"model `{folder}`: `auto_map` names `{module}.py`, not there")
+            raise RunnerError(
+                f"model `{folder}`: `auto_map` in {source} names `{module}.py`, not there"
+            )
         modules.append(module)
     return modules
 
@@ -279,6 +295,8 @@ def check_safe(folder: Path, remote_code_refusal: str | None = NOT_ALLOWED) -> P
                 f"refused: {remote_code_refusal}"
             )
         _code_modules(data["auto_map"], folder)
+        for name in own_preprocessing(folder):
+            _code_modules(_preprocessing_json(folder, name)["auto_map"], folder, name)
         return folder
     if any(p.suffix == ".py" for p in folder.iterdir()):
         raise RunnerError(f"model `{folder}` ships Python files; custom code is refused")

@@ -1,4 +1,5 @@
-"""Speech recognition, CTC (Wav2Vec2, GigaAM-CTC) or seq2seq (Whisper): corpus WER/CER."""
+"""Speech recognition, CTC (Wav2Vec2, GigaAM-CTC), seq2seq (Whisper) or a transducer with
+its own code (GigaAM-RNNT): corpus WER/CER."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from runner.tasks import decoding
 from runner.tasks.base import Sample, Task, column, load_tokenizer
 
 PROMPT_TOKENS = 4  # Whisper's decoder prompt: start, language, task, no-timestamps
+RAW = "raw_audio"  # the waveform, where the model's own feature extractor featurises it
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
@@ -52,49 +54,106 @@ class SpeechRecognition(Task):
     name = "automatic-speech-recognition"
     auto_class = "AutoModelForSpeechSeq2Seq"
 
+    featurise: dict[str, Any] | None = None  # set where the model featurises its own audio
+    extractor: Any = None
+    transducer = False
+
     def auto_class_for(self, config: Any) -> str:
-        architectures = getattr(config, "architectures", None) or []
-        self.ctc = any(a.endswith("ForCTC") for a in architectures)
+        """transformers' CTC and seq2seq classes by their architecture; a model with its own
+        code (`auto_map`) by the Auto class it maps: CTC where it maps one or its class
+        says so (GigaAM's `GigaAMCTCHF`), seq2seq where it maps one, else a transducer
+        loaded as AutoModel that decodes with its own `generate()` (GigaAM-RNNT, as its
+        model card uses it: `model.generate(**features)`, then the tokenizer's
+        `batch_decode(ids, group_tokens=False)`)."""
+        architectures = [str(a) for a in getattr(config, "architectures", None) or []]
+        auto_map = getattr(config, "auto_map", None)
+        mapped = set(auto_map) if isinstance(auto_map, dict) else set()
+        self.ctc = any(a.endswith("ForCTC") for a in architectures) or "AutoModelForCTC" in mapped
+        if mapped and not self.ctc:
+            self.ctc = any("CTC" in a.upper() for a in architectures)
+        self.transducer = bool(mapped) and not self.ctc
+        self.transducer = self.transducer and "AutoModelForSpeechSeq2Seq" not in mapped
         self.generates = not self.ctc
-        return "AutoModelForCTC" if self.ctc else "AutoModelForSpeechSeq2Seq"
+        if self.ctc:
+            return "AutoModel" if mapped and "AutoModelForCTC" not in mapped else "AutoModelForCTC"
+        return "AutoModel" if self.transducer else "AutoModelForSpeechSeq2Seq"
 
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
         from transformers import AutoFeatureExtractor
 
-        from runner.loading.model import check_preprocessing_code
+        from runner.loading.model import declared_sampling_rate, own_preprocessing
 
-        check_preprocessing_code(self.folder)
         self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
-        extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)
-        self.tokenizer = load_tokenizer(self.folder)
-        rate = getattr(extractor, "sampling_rate", 16000)
+        own = own_preprocessing(self.folder)
+        if own and self.generates and not self.transducer:
+            raise RunnerError(
+                f"model `{self.folder}`: a seq2seq model whose {own[0]} is its own code is not "
+                "supported: its decoding budget is derived from the references with its "
+                "tokenizer, and no model's code runs beside the references"
+            )
+        if own:  # its code featurises in the worker; here only the waveform, at its rate
+            rate = declared_sampling_rate(self.folder)
+            self.featurise = {"sampling_rate": rate}
+        else:
+            extractor = AutoFeatureExtractor.from_pretrained(self.folder, trust_remote_code=False)
+            self.tokenizer = load_tokenizer(self.folder)
+            rate = getattr(extractor, "sampling_rate", 16000)
         out = []
         for row in rows:
             audio, source_rate = load_audio(
                 column(row, "audio", self.columns, "audio", "path"), row
             )
-            features = extractor(
-                resample(audio, source_rate, rate), sampling_rate=rate, return_tensors="np"
-            )
-            inputs = {
-                k: np.asarray(v)
-                for k, v in features.items()
-                if k in ("input_features", "input_values", "attention_mask")
-            }
+            waveform = resample(audio, source_rate, rate)
+            if own:
+                inputs = {RAW: np.asarray(waveform, dtype=np.float32)}
+            else:
+                features = extractor(waveform, sampling_rate=rate, return_tensors="np")
+                inputs = {
+                    k: np.asarray(v)
+                    for k, v in features.items()
+                    if k in ("input_features", "input_values", "attention_mask")
+                }
             reference = str(column(row, "text", self.columns, "text", "sentence", "transcription"))
             out.append(Sample(inputs, reference))
-        if self.generates:
+        if self.generates and not self.transducer:
             self.decoding = self.decoding_for([s.reference for s in out])
         return out
+
+    def serving_state(self) -> dict[str, Any]:
+        state = super().serving_state()
+        return {**state, "featurise": self.featurise} if self.featurise else state
 
     def restore(self, state: dict[str, Any]) -> None:
         self.config = self.config or self.model_config()
         self.auto_class_for(self.config)
-        self.tokenizer = load_tokenizer(self.folder)
-        if self.generates:
+        self.featurise = state.get("featurise")
+        if self.featurise:
+            from transformers import AutoFeatureExtractor, AutoTokenizer
+
+            from runner.loading.model import code_trusted, needs_remote_code
+
+            trusted = code_trusted(self.remote_code and needs_remote_code(self.folder))
+            self.extractor = AutoFeatureExtractor.from_pretrained(
+                self.folder, trust_remote_code=trusted
+            )
+            self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=trusted)
+        else:
+            self.tokenizer = load_tokenizer(self.folder)
+        if self.generates and not self.transducer:
             budget = state["budget"]
             self.decoding = self.decoding_for([], (int(budget[0]), str(budget[1])))
+
+    def features(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The model's inputs: as prepared, or featurised here by its own extractor."""
+        if not self.featurise:
+            return inputs
+        if RAW not in inputs:
+            raise RunnerError("the sample carries no waveform for the model's feature extractor")
+        rate = int(self.featurise["sampling_rate"])
+        out = self.extractor(inputs[RAW], sampling_rate=rate, return_tensors="np")
+        names = list(getattr(self.extractor, "model_input_names", None) or out.keys())
+        return {k: np.asarray(v) for k, v in out.items() if k in names}
 
     def decoding_for(
         self, references: list[str], budget: tuple[int, str] | None = None
@@ -125,18 +184,26 @@ class SpeechRecognition(Task):
         )
 
     def predict(self, backend: Backend, sample: Sample) -> Any:
-        if self.ctc and hasattr(self.tokenizer, "word_delimiter_token"):
-            ids = backend.forward(sample.inputs)[0].argmax(axis=-1)  # Wav2Vec2CTCTokenizer
+        inputs = self.features(sample.inputs)
+        if self.transducer:  # its own greedy decoding; ids without blanks, not CTC-grouped
+            ids = backend.generate(inputs, None).ids
+            text = self.tokenizer.decode(
+                [int(t) for t in np.asarray(ids).reshape(-1)],
+                skip_special_tokens=True,
+                group_tokens=False,
+            )
+        elif self.ctc and hasattr(self.tokenizer, "word_delimiter_token"):
+            ids = backend.forward(inputs)[0].argmax(axis=-1)  # Wav2Vec2CTCTokenizer
             text = self.tokenizer.decode(ids.tolist())  # groups repeats and drops blanks itself
         elif self.ctc:
-            ids = backend.forward(sample.inputs)[0].argmax(axis=-1)
+            ids = backend.forward(inputs)[0].argmax(axis=-1)
             collapsed = [int(t) for i, t in enumerate(ids) if i == 0 or t != ids[i - 1]]
             blank = self.tokenizer.pad_token_id
             text = self.tokenizer.decode(
                 [t for t in collapsed if t != blank], skip_special_tokens=True
             )
         else:
-            ids = backend.generate(sample.inputs, self.decoding.config).ids
+            ids = backend.generate(inputs, self.decoding.config).ids
             text = self.tokenizer.decode(ids[0], skip_special_tokens=True)
         return " ".join(str(text).split())
 

@@ -124,3 +124,178 @@ def build_gigaam(folder: Path, tripwire: Path, prelude: str = "") -> Path:
         feature_size=1, sampling_rate=16000, return_attention_mask=False
     ).save_pretrained(folder)
     return folder
+
+
+# GigaAM as the hub ships it (waveletdeboshir/gigaam-ctc and gigaam-rnnt): one
+# `gigaam_transformers.py` holding the config, the model, the feature extractor and the
+# tokenizer, each named in its file's `auto_map`, used as the model card shows:
+# `AutoProcessor`/`AutoFeatureExtractor` featurise the waveform into `input_features` and
+# `input_lengths`; the RNNT model decodes with its own `generate(**features)`, the CTC one
+# gives logits; the tokenizer decodes with `group_tokens=False` for the transducer's ids.
+HUB_FILE = """
+import numpy as np
+import torch
+from torch import nn
+from transformers import PretrainedConfig, PreTrainedModel, Wav2Vec2CTCTokenizer
+from transformers.feature_extraction_sequence_utils import SequenceFeatureExtractor
+from transformers.feature_extraction_utils import BatchFeature
+from transformers.modeling_outputs import CausalLMOutput
+
+
+class GigaAMConfig(PretrainedConfig):
+    model_type = "gigaam-hub-tiny"
+
+    def __init__(self, vocab_size=30, feature_size=16, hidden_size=32, pred_hidden=16,
+                 joint_hidden=16, max_symbols=3, **kwargs):
+        self.vocab_size = vocab_size
+        self.feature_size = feature_size
+        self.hidden_size = hidden_size
+        self.pred_hidden = pred_hidden
+        self.joint_hidden = joint_hidden
+        self.max_symbols = max_symbols
+        super().__init__(**kwargs)
+
+
+class GigaAMFeatureExtractor(SequenceFeatureExtractor):
+    model_input_names = ["input_features", "input_lengths"]
+
+    def __init__(self, feature_size=16, sampling_rate=16000, padding_value=0.0, hop_length=160,
+                 win_length=400, **kwargs):
+        super().__init__(feature_size=feature_size, sampling_rate=sampling_rate,
+                         padding_value=padding_value, **kwargs)
+        self.hop_length = hop_length
+        self.win_length = win_length
+
+    def __call__(self, raw_speech, sampling_rate=None, return_tensors=None, **kwargs):
+        if sampling_rate is not None and sampling_rate != self.sampling_rate:
+            raise ValueError(f"expects {self.sampling_rate} Hz, got {sampling_rate}")
+        wave = np.asarray(raw_speech, dtype=np.float32).reshape(-1)
+        wave = np.pad(wave, (0, max(0, self.win_length - len(wave))))
+        starts = range(0, len(wave) - self.win_length + 1, self.hop_length)
+        frames = np.stack([wave[s:s + self.win_length] for s in starts])
+        power = np.abs(np.fft.rfft(frames * np.hanning(self.win_length), axis=1)) ** 2
+        bands = np.array_split(power, self.feature_size, axis=1)
+        feats = np.log(np.stack([b.sum(axis=1) for b in bands]) + 1e-6).astype(np.float32)
+        data = {"input_features": feats[None], "input_lengths": np.array([feats.shape[1]])}
+        return BatchFeature(data, tensor_type=return_tensors)
+
+
+class GigaAMTokenizer(Wav2Vec2CTCTokenizer):
+    pass
+
+
+class _Encoder(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.conv = nn.Conv1d(config.feature_size, config.hidden_size, 3, stride=2, padding=1)
+        self.proj = nn.Linear(config.hidden_size, config.hidden_size)
+
+    def forward(self, input_features, input_lengths):
+        out = torch.relu(self.conv(input_features)).transpose(1, 2)
+        return self.proj(out), (input_lengths + 1) // 2
+
+
+class GigaAMCTCHF(PreTrainedModel):
+    config_class = GigaAMConfig
+    main_input_name = "input_features"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.encoder = _Encoder(config)
+        self.head = nn.Linear(config.hidden_size, config.vocab_size)
+        self.post_init()
+
+    def forward(self, input_features, input_lengths=None, **kwargs):
+        encoded, _ = self.encoder(input_features, input_lengths)
+        return CausalLMOutput(logits=self.head(encoded))
+
+
+class GigaAMRNNTHF(PreTrainedModel):
+    config_class = GigaAMConfig
+    main_input_name = "input_features"
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.blank_id = config.vocab_size  # the last class, as GigaAM's
+        self.encoder = _Encoder(config)
+        self.embed = nn.Embedding(config.vocab_size + 1, config.pred_hidden)
+        self.predictor = nn.LSTM(config.pred_hidden, config.pred_hidden, batch_first=True)
+        self.joint_enc = nn.Linear(config.hidden_size, config.joint_hidden)
+        self.joint_pred = nn.Linear(config.pred_hidden, config.joint_hidden)
+        self.joint_out = nn.Linear(config.joint_hidden, config.vocab_size + 1)
+        self.post_init()
+
+    def _predict(self, token, state):
+        out, state = self.predictor(self.embed(torch.tensor([[token]])), state)
+        return self.joint_pred(out[:, 0]), state
+
+    def forward(self, input_features, input_lengths=None, **kwargs):
+        encoded, _ = self.encoder(input_features, input_lengths)
+        return CausalLMOutput(logits=self.joint_enc(encoded))
+
+    @torch.no_grad()
+    def generate(self, input_features, input_lengths=None, **kwargs):
+        if input_lengths is None:
+            input_lengths = torch.tensor([input_features.shape[-1]])
+        encoded, lengths = self.encoder(input_features, input_lengths)
+        emitted, state = [], None
+        pred, state = self._predict(self.blank_id, state)
+        for t in range(int(lengths[0])):
+            enc = self.joint_enc(encoded[:, t])
+            for _ in range(self.config.max_symbols):
+                token = int(self.joint_out(torch.relu(enc + pred)).argmax(-1)[0])
+                if token == self.blank_id:
+                    break
+                emitted.append(token)
+                pred, state = self._predict(token, state)
+        return torch.tensor([emitted], dtype=torch.long)
+"""
+
+
+def build_gigaam_hub(folder: Path, tripwire: Path, kind: str = "rnnt", prelude: str = "") -> Path:
+    """A tiny GigaAM-CTC or -RNNT laid out as the hub's: every class in the folder's code."""
+    import torch
+
+    torch.manual_seed(0)
+    folder.mkdir(parents=True, exist_ok=True)
+    build = folder.parent / f"{folder.name}-build" / "gigaam_hub_build"
+    build.mkdir(parents=True, exist_ok=True)
+    (build / "__init__.py").write_text("")
+    (build / "gigaam_transformers.py").write_text(HUB_FILE)
+    sys.path.insert(0, str(build.parent))
+    try:
+        for name in [n for n in sys.modules if n.startswith("gigaam_hub_build")]:
+            del sys.modules[name]
+        code = importlib.import_module("gigaam_hub_build.gigaam_transformers")
+    finally:
+        sys.path.remove(str(build.parent))
+    cls = code.GigaAMRNNTHF if kind == "rnnt" else code.GigaAMCTCHF
+    model = cls(code.GigaAMConfig(vocab_size=len(vocabulary())))
+    model.save_pretrained(folder)
+    config = {
+        **model.config.to_dict(),
+        "architectures": [cls.__name__],
+        "auto_map": {
+            "AutoConfig": "gigaam_transformers.GigaAMConfig",
+            "AutoModel": f"gigaam_transformers.{cls.__name__}",
+        },
+    }
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    (folder / "gigaam_transformers.py").write_text(
+        TRIPWIRE.format(path=str(tripwire)) + prelude + HUB_FILE
+    )
+    (folder / "vocab.json").write_text(json.dumps(vocabulary()))
+    code.GigaAMTokenizer(
+        str(folder / "vocab.json"), unk_token="<unk>", pad_token="<pad>", word_delimiter_token="|"
+    ).save_pretrained(folder)
+    code.GigaAMFeatureExtractor().save_pretrained(folder)
+    for name, auto_map in (
+        ("tokenizer_config.json", {"AutoTokenizer": ["gigaam_transformers.GigaAMTokenizer", None]}),
+        (
+            "preprocessor_config.json",
+            {"AutoFeatureExtractor": "gigaam_transformers.GigaAMFeatureExtractor"},
+        ),
+    ):
+        data = json.loads((folder / name).read_text())
+        (folder / name).write_text(json.dumps({**data, "auto_map": auto_map}, indent=2))
+    return folder

@@ -13,7 +13,7 @@ from runner.errors import RunnerError
 from runner.execute import Settings, reproduce
 from runner.loading.model import check_safe, model_config, remote_code_refusal
 from runner.trackers.latency import LatencySettings
-from tests.runner.remote_model import build_gigaam
+from tests.runner.remote_model import build_gigaam, build_gigaam_hub
 from tests.runner.test_reproduce import write_manifest
 from validator.manifest.load import load
 from validator.verification import VerificationRecord
@@ -207,14 +207,94 @@ def test_a_hub_model_fetches_its_code_only_when_allowed_and_pinned(
         resolve("org/gigaam-tiny", SHA, team)
 
 
-def test_a_feature_extractor_with_its_own_code_is_refused_in_prepare(tmp_path: Path) -> None:
+def test_prepare_hands_the_waveform_to_a_model_that_featurises_with_its_own_code(
+    tmp_path: Path,
+) -> None:
+    """The hub's GigaAM ships its feature extractor and tokenizer as code: the preparing
+    step, beside the references, decodes the audio and imports none of it."""
     from runner.tasks import TASKS
+    from runner.tasks.speech_recognition import RAW
 
-    folder = build_gigaam(tmp_path / "m", tmp_path / "imported.log")
-    config = json.loads((folder / "preprocessor_config.json").read_text())
-    config["auto_map"] = {"AutoFeatureExtractor": "feature_gigaam.GigaAMFeatureExtractor"}
-    (folder / "preprocessor_config.json").write_text(json.dumps(config))
+    tripwire = tmp_path / "imported.log"
+    folder = build_gigaam_hub(tmp_path / "m", tripwire)
     task = TASKS["automatic-speech-recognition"](folder, {})
-    with pytest.raises(RunnerError, match=r"`preprocessor_config\.json` needs its own code"):
-        task.prepare([{"audio": {"array": [0.0] * 1600, "sampling_rate": 16000}, "text": "a"}])
-    assert not (tmp_path / "imported.log").exists()
+    samples = task.prepare([{"audio": {"array": [0.0] * 800, "sampling_rate": 8000}, "text": "a"}])
+    assert list(samples[0].inputs) == [RAW]
+    assert samples[0].inputs[RAW].shape == (1600,)  # resampled to the extractor's 16 kHz
+    assert task.serving_state() == {"featurise": {"sampling_rate": 16000}}
+    assert (task.transducer, task.generates) == (True, True)
+    assert imported_by(tripwire) == []
+
+
+def test_preprocessing_code_from_another_repository_is_refused(tmp_path: Path) -> None:
+    folder = build_gigaam_hub(tmp_path / "m", tmp_path / "imported.log")
+    assert check_safe(folder, None) == folder
+    config = json.loads((folder / "preprocessor_config.json").read_text())
+    config["auto_map"] = {"AutoFeatureExtractor": "evil/repo--features.Extractor"}
+    (folder / "preprocessor_config.json").write_text(json.dumps(config))
+    with pytest.raises(RunnerError, match=r"`auto_map` in preprocessor_config\.json names"):
+        check_safe(folder, None)
+
+
+def model_card_transcripts(folder: Path, rows: list[dict[str, Any]]) -> list[str]:
+    """What the model card's own usage gives, in this process from the build's copy of the
+    code (the folder's copy carries the tripwire): featurise, `generate` or argmax, decode."""
+    import importlib
+    import sys
+
+    import torch
+
+    from runner.tasks.speech_recognition import load_audio, resample
+
+    sys.path.insert(0, str(folder.parent / f"{folder.name}-build"))
+    try:
+        code = importlib.import_module("gigaam_hub_build.gigaam_transformers")
+    finally:
+        sys.path.pop(0)
+    config = json.loads((folder / "config.json").read_text())
+    model = getattr(code, config["architectures"][0]).from_pretrained(folder).eval()
+    extractor = code.GigaAMFeatureExtractor.from_pretrained(folder)
+    tokenizer = code.GigaAMTokenizer.from_pretrained(folder)
+    out = []
+    for row in rows:
+        audio, rate = load_audio(row["audio"], row)  # the card resamples to 16 kHz first
+        features = extractor(resample(audio, rate, 16000), sampling_rate=16000, return_tensors="pt")
+        with torch.no_grad():
+            if hasattr(model, "blank_id"):
+                text = tokenizer.batch_decode(model.generate(**features), group_tokens=False)[0]
+            else:
+                ids = model(**features).logits.argmax(-1)
+                text = tokenizer.batch_decode(ids)[0]
+        out.append(" ".join(text.split()))
+    return out
+
+
+@pytest.mark.parametrize("kind", ["rnnt", "ctc"])
+def test_the_hubs_gigaam_runs_in_the_sandbox_and_scores_as_its_model_card(
+    tmp_path: Path, modules_cache: Path, bwrap_sandbox: Any, kind: str
+) -> None:
+    """GigaAM-RNNT and -CTC laid out as on the hub: the worker featurises with the model's
+    extractor, decodes (the transducer with its own `generate()`) and detokenises with its
+    tokenizer; the coordinator's CER equals the one from the model card's usage."""
+    from runner.loading.data import file_rows
+    from runner.metrics import error_rate
+
+    model = build_gigaam_hub(tmp_path / "gigaam-src", tmp_path / "imported.log", kind)
+    manifest = write_manifest(  # CER: a transcript off by one repeat moves it
+        tmp_path, model, "automatic-speech-recognition", "asr.jsonl", "cer", RUNS
+    )
+    record = run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0)
+    runs = {run.label: run for run in record.runs}
+    for run in runs.values():
+        assert run.status == "ok", run.error
+        assert run.quality is not None
+        assert (run.quality.metric, run.quality.samples) == ("cer", 3)
+    rows = file_rows(manifest.parent / "data" / "asr.jsonl", 3)
+    expected = error_rate(
+        model_card_transcripts(model, rows), [str(r["text"]) for r in rows], "cer"
+    )
+    original = runs["GigaAM-CTC"].quality
+    assert original is not None
+    assert original.value == pytest.approx(expected.value)
+    assert runs["INT8"].agreement is not None
+    assert runs["INT8"].agreement.compared == ("text" if kind == "rnnt" else "logits")
