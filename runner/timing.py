@@ -102,9 +102,14 @@ def median_interval(rounds: Rounds, model: int) -> tuple[float, float, float]:
     return float(np.median(medians)), low, high
 
 
-def speedup(rounds: Rounds, original: int = 0, run: int = 1) -> tuple[float, float, float]:
-    """The original's time over the run's, round by round: (median ratio, 95% interval)."""
-    ratios = rounds.medians(original) / np.maximum(rounds.medians(run), 1e-9)
+def speedup(rounds: Rounds, original: int = 0, run: int = 1) -> tuple[float, float, float] | None:
+    """The original's time over the run's, round by round: (median ratio, 95% interval);
+    None where a round's median of either is not above zero (a model about as fast as the
+    channel, whose echo took its whole time off): no ratio is resolved there."""
+    base, mine = rounds.medians(original), rounds.medians(run)
+    if not len(base) or float(base.min()) <= 0 or float(mine.min()) <= 0:
+        return None
+    ratios = base / mine
     low, high = _bootstrap(ratios, lambda v: float(np.median(v)))
     return float(np.median(ratios)), low, high
 

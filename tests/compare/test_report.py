@@ -261,3 +261,20 @@ def test_unnamed_hardware_is_said_in_the_reports_language(tmp_path: Path) -> Non
     text = render.markdown(judge(data, record, tmp_path), "ru")
     assert "Железо другое (не указано)" in text
     assert "not named" not in text
+
+
+def test_a_latency_the_echo_took_whole_is_grey_not_red(tmp_path: Path) -> None:
+    """A model faster than the channel resolves: its corrected median is 0 (and no
+    speed-up was resolved). Its claim cannot be checked here; it is no discrepancy."""
+    data, record = honest(500)
+    runs = []
+    for run in record.runs:
+        if run.label == record.runs[1].label and run.cpu is not None:
+            spread = run.cpu.ms.model_copy(update={"median": 0.0})
+            run = run.model_copy(update={"cpu": run.cpu.model_copy(update={"ms": spread})})
+        runs.append(run)
+    report = judge(data, record.model_copy(update={"runs": runs}), tmp_path)
+    cell = next(c for c in report.runs[1].cells if c.metric == "cpu_ms")
+    assert cell.judgement.verdict == "unverifiable"
+    assert cell.judgement.cause == "latency-below-channel"
+    assert report.runs[1].verdict != "mismatch"

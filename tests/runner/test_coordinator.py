@@ -211,7 +211,9 @@ def test_speedup_interval_drift_and_cache_from_rounds() -> None:
     rng = np.random.default_rng(1)
     a = list(2.0 * (1 + 0.05 * rng.standard_normal(60)))
     b = list(1.0 * (1 + 0.05 * rng.standard_normal(60)))
-    value, low, high = timing.speedup(rounds(a, b))
+    ratio = timing.speedup(rounds(a, b))
+    assert ratio is not None
+    value, low, high = ratio
     assert low <= value <= high
     assert low > 1.8
     assert high < 2.2
@@ -223,6 +225,15 @@ def test_speedup_interval_drift_and_cache_from_rounds() -> None:
         first[1] = 1.0 if fresh else 0.01
     assert timing.cache_finding(cached, 1) is not None
     assert timing.cache_finding(rounds(a, b), 1) is None
+
+
+def test_no_speedup_where_the_echo_took_a_rounds_whole_time() -> None:
+    """A model about as fast as the channel: a round whose corrected median is 0 (the
+    echo's median was above it) resolves no ratio, rather than dividing by zero."""
+    a, b = [0.05, 0.0, 0.04, 0.05], [0.03, 0.02, 0.03, 0.02]
+    assert timing.speedup(rounds(a, b)) is None
+    assert timing.speedup(rounds(b, a)) is None
+    assert timing.speedup(rounds([0.05] * 4, [0.02] * 4)) is not None
 
 
 def test_latency_verdicts_follow_the_measured_interval() -> None:

@@ -114,6 +114,10 @@ def _latency_cell(
     if latency is None:
         return Cell(metric, reported, None, Judgement("unverifiable", cause="no-baseline"), loc=loc)
     measured = latency.ms.median
+    if measured <= 0:  # the echo took the whole time off: below what the channel resolves
+        params = {"pipe": f"{latency.pipe_ms or 0:.3g}"}
+        judgement = Judgement("unverifiable", cause="latency-below-channel", params=params)
+        return Cell(metric, reported, measured, judgement, loc=loc)
     hardware = run.hardware or (manifest.runs[0].hardware if manifest.runs else None)
     reported_hw = (hardware.gpu if metric == "gpu_ms" else hardware.cpu) if hardware else None
     shard = report.shard_of(run.label)  # fanned out: this run's own runner and anchor

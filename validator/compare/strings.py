@@ -171,6 +171,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "ru": "Железо другое ({hardware}); время оригинала служит опорой для ускорений.",
         "en": "Other hardware ({hardware}); the original's time anchors the speed-ups.",
     },
+    "cause.latency-below-channel": {
+        "ru": "Модель отвечает быстрее, чем раннер может измерить через канал: после вычета "
+        "эха ({pipe} ms) от времени ничего не осталось. Здесь эту задержку не проверить.",
+        "en": "The model answers faster than the runner can time through its channel: once "
+        "the echo ({pipe} ms) is taken off, no time is left. This latency cannot be checked "
+        "here.",
+    },
     "cause.no-baseline": {
         "ru": "Нет времени оригинала на этом же устройстве, ускорение не посчитать.",
         "en": "No original time on this device to compute a speed-up from.",
