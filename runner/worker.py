@@ -141,6 +141,9 @@ class Worker:
         recipe.preflight(ctx)
         self.channel.phase(f"building `{self.run.method}`")
         self.task.restore(self.job.get("state") or {})
+        ctx.samples = [  # what the model takes (a waveform featurised by its own code)
+            Sample(self.task.features(s.inputs), None, s.aux) for s in ctx.samples
+        ]
         built = recipe.build(ctx)
         del ctx, samples
         release_memory()

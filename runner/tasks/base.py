@@ -76,6 +76,12 @@ class Task(ABC):
             ) from None
         return model.eval()
 
+    def features(self, inputs: Inputs) -> Inputs:
+        """What the model takes, from a sample's inputs as the coordinator sent them: those
+        inputs, but where the model featurises its own raw input in the worker (speech
+        with its own feature extractor: runner/tasks/speech_recognition.py)."""
+        return inputs
+
     @abstractmethod
     def prepare(self, rows: list[dict[str, Any]]) -> list[Sample]:
         """Inputs (batch 1, numpy) and references, in row order."""

@@ -129,20 +129,42 @@ class SpeechRecognition(Task):
         self.auto_class_for(self.config)
         self.featurise = state.get("featurise")
         if self.featurise:
-            from transformers import AutoFeatureExtractor, AutoTokenizer
-
-            from runner.loading.model import code_trusted, needs_remote_code
-
-            trusted = code_trusted(self.remote_code and needs_remote_code(self.folder))
-            self.extractor = AutoFeatureExtractor.from_pretrained(
-                self.folder, trust_remote_code=trusted
-            )
-            self.tokenizer = AutoTokenizer.from_pretrained(self.folder, trust_remote_code=trusted)
+            self.extractor, self.tokenizer = self.own_preprocessing()
         else:
             self.tokenizer = load_tokenizer(self.folder)
         if self.generates and not self.transducer:
             budget = state["budget"]
             self.decoding = self.decoding_for([], (int(budget[0]), str(budget[1])))
+
+    def own_preprocessing(self) -> tuple[Any, Any]:
+        """The model's own feature extractor and tokenizer, in the worker: its processor's
+        (`AutoProcessor`, as the model card loads them), else each by its Auto class."""
+        import transformers
+
+        from runner.loading.model import code_trusted, needs_remote_code
+
+        trusted = code_trusted(self.remote_code and needs_remote_code(self.folder))
+        try:
+            processor = transformers.AutoProcessor.from_pretrained(
+                self.folder, trust_remote_code=trusted
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            processor = None
+        extractor = getattr(processor, "feature_extractor", None)
+        tokenizer = getattr(processor, "tokenizer", None)
+        try:
+            extractor = extractor or transformers.AutoFeatureExtractor.from_pretrained(
+                self.folder, trust_remote_code=trusted
+            )
+            tokenizer = tokenizer or transformers.AutoTokenizer.from_pretrained(
+                self.folder, trust_remote_code=trusted
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise RunnerError(
+                f"model `{self.folder}`: its own feature extractor or tokenizer does not "
+                f"load: {str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__}"
+            ) from None
+        return extractor, tokenizer
 
     def features(self, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """The model's inputs: as prepared, or featurised here by its own extractor."""

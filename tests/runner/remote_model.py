@@ -129,14 +129,14 @@ def build_gigaam(folder: Path, tripwire: Path, prelude: str = "") -> Path:
 # GigaAM as the hub ships it (waveletdeboshir/gigaam-ctc and gigaam-rnnt): one
 # `gigaam_transformers.py` holding the config, the model, the feature extractor and the
 # tokenizer, each named in its file's `auto_map`, used as the model card shows:
-# `AutoProcessor`/`AutoFeatureExtractor` featurise the waveform into `input_features` and
+# `AutoProcessor` (its feature extractor) featurises the waveform into `input_features` and
 # `input_lengths`; the RNNT model decodes with its own `generate(**features)`, the CTC one
 # gives logits; the tokenizer decodes with `group_tokens=False` for the transducer's ids.
 HUB_FILE = """
 import numpy as np
 import torch
 from torch import nn
-from transformers import PretrainedConfig, PreTrainedModel, Wav2Vec2CTCTokenizer
+from transformers import PretrainedConfig, PreTrainedModel, ProcessorMixin, Wav2Vec2CTCTokenizer
 from transformers.feature_extraction_sequence_utils import SequenceFeatureExtractor
 from transformers.feature_extraction_utils import BatchFeature
 from transformers.modeling_outputs import CausalLMOutput
@@ -182,6 +182,17 @@ class GigaAMFeatureExtractor(SequenceFeatureExtractor):
 
 class GigaAMTokenizer(Wav2Vec2CTCTokenizer):
     pass
+
+
+class GigaAMProcessor(ProcessorMixin):
+    attributes = ["feature_extractor", "tokenizer"]
+    feature_extractor_class = "AutoFeatureExtractor"
+    tokenizer_class = "AutoTokenizer"
+
+    def __call__(self, audio, sampling_rate=None, return_tensors=None, **kwargs):
+        return self.feature_extractor(
+            audio, sampling_rate=sampling_rate, return_tensors=return_tensors
+        )
 
 
 class _Encoder(nn.Module):
@@ -293,9 +304,13 @@ def build_gigaam_hub(folder: Path, tripwire: Path, kind: str = "rnnt", prelude: 
         ("tokenizer_config.json", {"AutoTokenizer": ["gigaam_transformers.GigaAMTokenizer", None]}),
         (
             "preprocessor_config.json",
-            {"AutoFeatureExtractor": "gigaam_transformers.GigaAMFeatureExtractor"},
+            {
+                "AutoFeatureExtractor": "gigaam_transformers.GigaAMFeatureExtractor",
+                "AutoProcessor": "gigaam_transformers.GigaAMProcessor",
+            },
         ),
     ):
         data = json.loads((folder / name).read_text())
-        (folder / name).write_text(json.dumps({**data, "auto_map": auto_map}, indent=2))
+        data = {**data, "auto_map": auto_map, "processor_class": "GigaAMProcessor"}
+        (folder / name).write_text(json.dumps(data, indent=2))
     return folder

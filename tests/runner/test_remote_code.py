@@ -298,3 +298,63 @@ def test_the_hubs_gigaam_runs_in_the_sandbox_and_scores_as_its_model_card(
     assert original.value == pytest.approx(expected.value)
     assert runs["INT8"].agreement is not None
     assert runs["INT8"].agreement.compared == ("text" if kind == "rnnt" else "logits")
+
+
+def test_an_export_of_a_model_that_featurises_itself_is_lossless_or_says_why(
+    tmp_path: Path, modules_cache: Path, bwrap_sandbox: Any
+) -> None:
+    """A recipe that traces the model is handed what the model takes (the worker's own
+    features, not the bare waveform): TorchScript of the CTC model must equal the
+    original's outputs; the transducer's decoding loop is no graph, so it is refused."""
+    for kind, wanted in (("ctc", "ok"), ("rnnt", "unsupported")):
+        root = tmp_path / kind
+        model = build_gigaam_hub(root / "gigaam-src", root / "imported.log", kind)
+        runs = [{"label": "GigaAM", "method": "original"}, {"label": "TS", "method": "torchscript"}]
+        manifest = write_manifest(
+            root, model, "automatic-speech-recognition", "asr.jsonl", "cer", runs
+        )
+        record = run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0)
+        script = {run.label: run for run in record.runs}["TS"]
+        assert script.status == wanted, (kind, script.error)
+        if wanted == "ok":
+            assert script.agreement is not None
+            assert script.agreement.lossless
+            assert script.agreement.passed
+        else:
+            assert "generating model" in (script.error or ""), script.error
+
+
+def test_torchscript_loads_back_a_class_whose_module_path_starts_with_a_digit(
+    tmp_path: Path,
+) -> None:
+    """transformers keeps a model's own code under transformers_modules/<folder>/<hash>/,
+    and a hash may start with a digit: TorchScript could save such a model, not load it."""
+    import importlib
+    import sys
+
+    import torch
+
+    from runner.recipes.torchscript import nameable
+
+    folder = tmp_path / "pkg" / "m" / "0abc"
+    folder.mkdir(parents=True)
+    for init in (tmp_path / "pkg", tmp_path / "pkg" / "m", folder):
+        (init / "__init__.py").write_text("")
+    (folder / "mod.py").write_text(
+        "import torch\n\nclass Net(torch.nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.l = torch.nn.Linear(3, 2)\n\n"
+        "    def forward(self, x):\n        return self.l(x)\n"
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        net = importlib.import_module("pkg.m.0abc.mod").Net()
+    finally:
+        sys.path.remove(str(tmp_path))
+    path = tmp_path / "net.pt"
+    torch.jit.save(torch.jit.trace(net, torch.ones(1, 3)), str(path))
+    with pytest.raises(RuntimeError, match="Unknown type name"):
+        torch.jit.load(str(path))
+    nameable(net)
+    torch.jit.save(torch.jit.trace(net, torch.ones(1, 3)), str(path))
+    loaded = torch.jit.load(str(path))
+    assert torch.equal(loaded(torch.ones(1, 3)), net(torch.ones(1, 3)))
