@@ -55,6 +55,17 @@ def run_gigaam(
     )
 
 
+def all_ok(record: VerificationRecord, metric: str) -> dict[str, Any]:
+    """The record's runs by label, each `ok` and scored by `metric` on the 3 rows."""
+    runs = {run.label: run for run in record.runs}
+    for run in runs.values():
+        assert run.status == "ok", run.error
+        assert run.quality is not None
+        assert (run.quality.metric, run.quality.samples) == (metric, 3)
+        assert run.quality.value >= 0
+    return runs
+
+
 def imported_by(tripwire: Path) -> list[str]:
     return tripwire.read_text().splitlines() if tripwire.exists() else []
 
@@ -76,13 +87,7 @@ def test_allowed_it_runs_in_the_sandbox_as_ctc_with_wer(
     """Loading it imports its code (the model is its class); any process but a worker
     that imported it would have stopped there (the tripwire), failing the run."""
     manifest, _ = gigaam_manifest(tmp_path)
-    record = run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0)
-    runs = {run.label: run for run in record.runs}
-    for run in runs.values():
-        assert run.status == "ok", run.error
-        assert run.quality is not None
-        assert (run.quality.metric, run.quality.samples) == ("wer", 3)
-        assert run.quality.value >= 0
+    runs = all_ok(run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0), "wer")
     assert runs["INT8"].size.size_mb < runs["GigaAM-CTC"].size.size_mb  # type: ignore[union-attr]
 
 
@@ -283,12 +288,7 @@ def test_the_hubs_gigaam_runs_in_the_sandbox_and_scores_as_its_model_card(
     manifest = write_manifest(  # CER: a transcript off by one repeat moves it
         tmp_path, model, "automatic-speech-recognition", "asr.jsonl", "cer", RUNS
     )
-    record = run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0)
-    runs = {run.label: run for run in record.runs}
-    for run in runs.values():
-        assert run.status == "ok", run.error
-        assert run.quality is not None
-        assert (run.quality.metric, run.quality.samples) == ("cer", 3)
+    runs = all_ok(run_gigaam(manifest, True, bwrap_sandbox, timeout_s=120.0), "cer")
     rows = file_rows(manifest.parent / "data" / "asr.jsonl", 3)
     expected = error_rate(
         model_card_transcripts(model, rows), [str(r["text"]) for r in rows], "cer"
