@@ -153,12 +153,14 @@ class SpeechRecognition(Task):
         extractor = getattr(processor, "feature_extractor", None)
         tokenizer = getattr(processor, "tokenizer", None)
         try:
-            extractor = extractor or transformers.AutoFeatureExtractor.from_pretrained(
-                self.folder, trust_remote_code=trusted
-            )
-            tokenizer = tokenizer or transformers.AutoTokenizer.from_pretrained(
-                self.folder, trust_remote_code=trusted
-            )
+            if extractor is None:
+                extractor = transformers.AutoFeatureExtractor.from_pretrained(
+                    self.folder, trust_remote_code=trusted
+                )
+            if tokenizer is None:  # a tokenizer's truth is its length
+                tokenizer = transformers.AutoTokenizer.from_pretrained(
+                    self.folder, trust_remote_code=trusted
+                )
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise RunnerError(
                 f"model `{self.folder}`: its own feature extractor or tokenizer does not "
