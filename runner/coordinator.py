@@ -20,6 +20,7 @@ scored from logged responses; audits compare passes) and Codabench's split of in
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import math
 import os
@@ -209,8 +210,11 @@ class Worker:
         spare for it: a reader woken from sleep (on a VM, a halted vCPU woken by the
         host) adds its wake-up to every query that outlasts the echo, which the echo's
         short wait never pays, so the subtraction misses it. Polling yields the CPU at
-        each turn, so on a shared CPU the worker runs first."""
-        self.spin_s = AWAKE_S if spare_cpus > 0 else 0.0
+        each turn, so on a shared CPU the worker runs first. Only on a plain pipe: a
+        stream with its own buffer (the container engine's demultiplexed socket) could
+        hold a reply that polling its socket would never see."""
+        plain = isinstance(self.session.stdout, io.BufferedReader)
+        self.spin_s = AWAKE_S if spare_cpus > 0 and plain else 0.0
 
     @staticmethod
     def _await(fd: int, until: float) -> None:

@@ -272,3 +272,24 @@ def test_plain_sessions_end_and_report() -> None:
     outcome = session.finish(wait_s=10)
     assert outcome.returncode == 0
     assert session.stdout.read() == b"ping"
+
+
+def test_the_coordinator_polls_only_a_plain_pipe_and_only_with_a_cpu_to_spare() -> None:
+    """A stream with its own buffer (docker's demultiplexed socket) has no fd to poll."""
+    import io
+    import os
+    from types import SimpleNamespace
+
+    from runner.coordinator import AWAKE_S, Worker
+
+    reader, writer = os.pipe()
+    pipe = os.fdopen(reader, "rb")
+    try:
+        for stdout, spare, wanted in ((pipe, 1, AWAKE_S), (pipe, 0, 0.0), (io.BytesIO(), 1, 0.0)):
+            worker = Worker(SimpleNamespace(stdout=stdout), "r", print, 60)  # type: ignore[arg-type]
+            worker.awake(spare)
+            assert worker.spin_s == wanted
+            worker._stop.set()
+    finally:
+        pipe.close()
+        os.close(writer)
