@@ -64,18 +64,30 @@ def _read_exactly(stream: BinaryIO, count: int) -> bytes:
 
 def read(stream: BinaryIO, max_payload: int = MAX_PAYLOAD) -> Frame:
     """One frame from `stream`; ProtocolError for anything else."""
+    return parse(*receive(stream, max_payload))
+
+
+def receive(stream: BinaryIO, max_payload: int = MAX_PAYLOAD) -> tuple[bytes, bytes]:
+    """One frame's header and payload bytes, whole, its lengths checked before they are
+    read; nothing decoded yet (a timed reply's clock stops here, once all of it is in)."""
     magic, head_len, payload_len = PREFIX.unpack(_read_exactly(stream, PREFIX.size))
     if magic != MAGIC:
         raise ProtocolError("not a frame (bad magic): something else wrote into the channel")
     if head_len > MAX_HEADER or payload_len > max_payload:
         raise ProtocolError(f"a frame of {head_len + payload_len} bytes is over the cap")
+    return _read_exactly(stream, head_len), _read_exactly(stream, payload_len)
+
+
+def parse(head: bytes, body: bytes) -> Frame:
+    """The frame `receive` read: its header decoded, its arrays views of the payload."""
     try:
-        header = json.loads(_read_exactly(stream, head_len))
+        header = json.loads(head)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise ProtocolError("a frame's header is not JSON") from None
     if not isinstance(header, dict) or not isinstance(header.get("arrays", []), list):
         raise ProtocolError("a frame's header is not an object with an `arrays` list")
-    payload = memoryview(_read_exactly(stream, payload_len))
+    payload_len = len(body)
+    payload = memoryview(body)
     arrays: dict[str, np.ndarray] = {}
     offset = 0
     for spec in header.pop("arrays", []):

@@ -293,3 +293,39 @@ def test_the_coordinator_polls_only_a_plain_pipe_and_only_with_a_cpu_to_spare() 
     finally:
         pipe.close()
         os.close(writer)
+
+
+def test_a_timed_reply_is_timed_until_its_last_byte_is_in() -> None:
+    """The clock stops once the whole reply has arrived and before it is decoded: a reply
+    trickled out (its first bytes sent at once, the rest after the work) is not timed
+    at its first byte."""
+    import os
+    import threading
+    from types import SimpleNamespace
+
+    from runner.coordinator import Worker, nonce
+
+    data = protocol.encode({"op": "time", "n": nonce()})
+    reply = protocol.encode({"prediction": "7", "n": protocol.read(io.BytesIO(data)).header["n"]})
+    reader, writer = os.pipe()
+    pipe = os.fdopen(reader, "rb")
+
+    def trickle() -> None:
+        os.write(writer, reply[:8])
+        threading.Event().wait(0.2)
+        os.write(writer, reply[8:])
+
+    worker = Worker(SimpleNamespace(stdin=io.BytesIO(), stdout=pipe), "r", print, 60)  # type: ignore[arg-type]
+    try:
+        for spare in (1, 0):  # polling for the reply and sleeping in read() alike
+            worker.awake(spare)
+            sender = threading.Thread(target=trickle)
+            sender.start()
+            elapsed, frame = worker.timed(data)
+            sender.join()
+            assert frame.header["prediction"] == "7"
+            assert elapsed >= 200
+    finally:
+        worker._stop.set()
+        pipe.close()
+        os.close(writer)
