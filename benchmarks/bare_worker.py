@@ -31,7 +31,8 @@ def answer(self: worker.Worker, frame: protocol.Frame) -> tuple[dict[str, Any], 
         median = statistics.median(_inner) if _inner else 0.0
         _inner.clear()
         return {"median_ms": median}, {}
-    if op == "time" and self.recording is not None:
+    if op == "time" and self.recording is not None:  # the worker's `time` op, its model
+        # call timed; not a wrapper on timed_call, which would time the bare loop's calls too
         sample = Sample(frame.arrays, None, protocol.unpack(frame.header.get("aux") or {}))
         start = time.perf_counter()
         prediction = self.task.timed_call(self.backend, sample)
